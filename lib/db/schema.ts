@@ -1,0 +1,184 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** Everything Herald owns lives in this schema, so it can sit beside the application's tables. */
+export const herald = pgSchema('herald');
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const tstz = (name: string) => timestamp(name, { withTimezone: true });
+
+/** An immutable published event. Fan-out to deliveries happens in SQL (see the custom migration). */
+export const events = herald.table(
+  'events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    channel: text('channel').notNull(),
+    payload: jsonb('payload').notNull(),
+    key: text('key'),
+    idempotencyKey: text('idempotency_key'),
+    source: text('source'),
+    runAt: tstz('run_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('events_channel_format', sql`${t.channel} ~ '^[a-z0-9][a-z0-9._-]{0,199}$'`),
+    check('events_key_length', sql`length(${t.key}) <= 500`),
+    check('events_idempotency_key_length', sql`length(${t.idempotencyKey}) <= 500`),
+    uniqueIndex('events_channel_idempotency_key')
+      .on(t.channel, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} IS NOT NULL`),
+    index('events_key').on(t.key).where(sql`${t.key} IS NOT NULL`),
+    index('events_created_at').on(t.createdAt),
+  ],
+);
+
+/** A named subscriber bound to a channel or a pattern (`order.*`, `*`), synced from code by workers. */
+export const subscriptions = herald.table(
+  'subscriptions',
+  {
+    name: text('name').primaryKey(),
+    channelPattern: text('channel_pattern').notNull(),
+    paused: boolean('paused').notNull().default(false),
+    pausedReason: text('paused_reason'),
+    pausedBy: text('paused_by'),
+    pausedAt: tstz('paused_at'),
+    maxAttempts: integer('max_attempts').notNull().default(20),
+    backoffBaseMs: integer('backoff_base_ms').notNull().default(10_000),
+    backoffMaxMs: integer('backoff_max_ms').notNull().default(3_600_000),
+    timeoutMs: integer('timeout_ms').notNull().default(30_000),
+    concurrency: integer('concurrency').notNull().default(10),
+    leaseMs: integer('lease_ms').notNull().default(30_000),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('subscriptions_name_format', sql`${t.name} ~ '^[a-z0-9][a-z0-9._-]{0,99}$'`),
+    check('subscriptions_pattern_format', sql`${t.channelPattern} ~ '^([a-z0-9*][a-z0-9._*-]{0,199})$'`),
+    check('subscriptions_max_attempts_positive', sql`${t.maxAttempts} >= 1`),
+    check('subscriptions_backoff_positive', sql`${t.backoffBaseMs} > 0 AND ${t.backoffMaxMs} >= ${t.backoffBaseMs}`),
+    check('subscriptions_timeout_positive', sql`${t.timeoutMs} > 0`),
+    check('subscriptions_concurrency_positive', sql`${t.concurrency} > 0`),
+    check('subscriptions_lease_positive', sql`${t.leaseMs} >= 1000`),
+  ],
+);
+
+export const deliveryStates = ['pending', 'running', 'succeeded', 'dead', 'discarded'] as const;
+export type DeliveryState = (typeof deliveryStates)[number];
+
+/**
+ * One per (event, subscription): its own state machine
+ * `pending → running → succeeded | pending (retry later) | dead`; `discarded` is an operator's choice.
+ */
+export const deliveries = herald.table(
+  'deliveries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    subscription: text('subscription')
+      .notNull()
+      .references(() => subscriptions.name, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    state: text('state', { enum: deliveryStates }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Attempts counted before the last replay: a replay grants a fresh retry budget. */
+    attemptsBeforeReplay: integer('attempts_before_replay').notNull().default(0),
+    runAt: tstz('run_at').notNull().defaultNow(),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: tstz('lease_expires_at'),
+    claimedAt: tstz('claimed_at'),
+    /** The next attempt was asked for by a person (replay, retry now), not by the schedule. */
+    manualNext: boolean('manual_next').notNull().default(false),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+    finishedAt: tstz('finished_at'),
+  },
+  (t) => [
+    check('deliveries_state_valid', sql`${t.state} IN ('pending','running','succeeded','dead','discarded')`),
+    check(
+      'deliveries_running_has_lease',
+      sql`(${t.state} = 'running') = (${t.leaseOwner} IS NOT NULL AND ${t.leaseExpiresAt} IS NOT NULL)`,
+    ),
+    uniqueIndex('deliveries_event_subscription').on(t.eventId, t.subscription),
+    // Only runnable rows live in the claim index, so claims stay fast as history grows.
+    index('deliveries_runnable').on(t.subscription, t.runAt, t.id).where(sql`${t.state} = 'pending'`),
+    index('deliveries_leases').on(t.leaseExpiresAt).where(sql`${t.state} = 'running'`),
+    index('deliveries_dead').on(t.subscription, t.finishedAt).where(sql`${t.state} = 'dead'`),
+  ],
+);
+
+export const attemptOutcomes = ['succeeded', 'failed', 'dead', 'lost'] as const;
+export type AttemptOutcome = (typeof attemptOutcomes)[number];
+
+/** One row per try. Replays add rows after the old ones; history is never rewritten. */
+export const attempts = herald.table(
+  'attempts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    deliveryId: bigint('delivery_id', { mode: 'number' })
+      .notNull()
+      .references(() => deliveries.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    worker: text('worker'),
+    startedAt: tstz('started_at').notNull(),
+    finishedAt: tstz('finished_at').notNull().defaultNow(),
+    outcome: text('outcome', { enum: attemptOutcomes }).notNull(),
+    errorCode: text('error_code'),
+    error: text('error'),
+    errorStack: text('error_stack'),
+    result: jsonb('result'),
+    manual: boolean('manual').notNull().default(false),
+    nextRunAt: tstz('next_run_at'),
+  },
+  (t) => [
+    check('attempts_outcome_valid', sql`${t.outcome} IN ('succeeded','failed','dead','lost')`),
+    index('attempts_delivery').on(t.deliveryId, t.attempt),
+  ],
+);
+
+/** Worker processes: heartbeats for health, and the `waiting` flag that decides whether publishers NOTIFY. */
+export const workers = herald.table(
+  'workers',
+  {
+    id: text('id').primaryKey(),
+    hostname: text('hostname').notNull(),
+    pid: integer('pid').notNull(),
+    subscriptions: text('subscriptions').array().notNull(),
+    waiting: boolean('waiting').notNull().default(false),
+    startedAt: tstz('started_at').notNull().defaultNow(),
+    lastHeartbeatAt: tstz('last_heartbeat_at').notNull().defaultNow(),
+  },
+  (t) => [index('workers_waiting').on(t.id).where(sql`${t.waiting}`)],
+);
+
+/** Who did what, when and why. Rows are only ever inserted (a trigger refuses updates and deletes). */
+export const auditLog = herald.table(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: tstz('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    reason: text('reason'),
+    details: jsonb('details'),
+  },
+  (t) => [index('audit_log_at').on(t.at), index('audit_log_actor').on(t.actor, t.at)],
+);
+
+export type EventRow = typeof events.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type AttemptRow = typeof attempts.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
