@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { HeraldError, type IssueDetail } from '../errors';
+
+/** A channel name: lower-case words separated by dots, dashes or underscores (`order.approved`). */
+export const channelNamePattern = /^[a-z0-9][a-z0-9._-]{0,199}$/;
+
+export type ChannelSchemas = Record<string, z.ZodType>;
+
+/**
+ * Declares the channels an application publishes to, each with the zod schema of its payload.
+ * The returned object is the registry: `publish()` and subscriptions are typed from it.
+ */
+export function defineChannels<const T extends ChannelSchemas>(channels: T): T {
+  for (const name of Object.keys(channels)) {
+    if (!channelNamePattern.test(name)) throw new Error(`invalid channel name "${name}"`);
+  }
+  return channels;
+}
+
+const NUL = '\u0000';
+
+/** PostgreSQL's jsonb refuses the NUL character; find it before the database does. */
+function findNul(value: unknown, path: (string | number)[]): (string | number)[] | undefined {
+  if (typeof value === 'string') return value.includes(NUL) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], [...path, i]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes(NUL)) return [...path, k];
+      const found = findNul(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(root)' : path.map(String).join('.');
+}
+
+/**
+ * Validates a payload against its channel's schema and returns the parsed value (defaults
+ * applied). Throws HeraldError `unknown_channel` or `invalid_payload` with every field path.
+ */
+export function validatePayload(channels: ChannelSchemas, channel: string, payload: unknown): unknown {
+  const schema = Object.hasOwn(channels, channel) ? channels[channel] : undefined;
+  if (!schema) {
+    throw new HeraldError('unknown_channel', `unknown channel "${channel}"`, [
+      { path: 'channel', message: `known channels: ${Object.keys(channels).join(', ')}` },
+    ]);
+  }
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    const details: IssueDetail[] = result.error.issues.map((i) => ({
+      path: formatPath(i.path),
+      message: i.message,
+    }));
+    throw new HeraldError('invalid_payload', `payload does not match the schema of "${channel}"`, details);
+  }
+  const nul = findNul(result.data, []);
+  if (nul) {
+    throw new HeraldError('invalid_payload', 'strings may not contain the NUL character (\\u0000)', [
+      { path: formatPath(nul), message: 'contains \\u0000' },
+    ]);
+  }
+  return result.data;
+}

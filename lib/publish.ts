@@ -1,0 +1,151 @@
+import { sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { channels as appChannels } from './channels';
+import { type ChannelSchemas, formatPath, validatePayload } from './channels/registry';
+import type { Executor } from './db/client';
+import { HeraldError, type IssueDetail } from './errors';
+
+export interface PublishOptions {
+  /** Business key for lookup, e.g. `order:1042` or a customer's email. */
+  key?: string;
+  /** Unique per channel: a repeat returns the first event and publishes nothing. */
+  idempotencyKey?: string;
+  /** Deliver no earlier than this time. */
+  runAt?: Date;
+  /** Deliver no earlier than this many milliseconds from now (ignored when runAt is given). */
+  delayMs?: number;
+  /** Who published: `api:<key name>`, `sql`, a service name. */
+  source?: string;
+}
+
+export interface PublishedEvent {
+  id: number;
+  channel: string;
+  key: string | null;
+  /** True when the idempotency key had been used: `id` is the first event's. */
+  duplicate: boolean;
+}
+
+export interface PublishItem<T extends ChannelSchemas, C extends keyof T & string = keyof T & string> {
+  channel: C;
+  payload: z.input<T[C]>;
+  options?: PublishOptions;
+}
+
+const MAX_KEY_LENGTH = 500;
+
+function checkOptions(options: PublishOptions, index: number | undefined, problems: IssueDetail[]) {
+  const bad = (path: string, message: string) => problems.push({ path, message, index });
+  for (const field of ['key', 'idempotencyKey', 'source'] as const) {
+    const value = options[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_KEY_LENGTH)
+      bad(field, `must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
+    else if (value.includes('\u0000')) bad(field, 'contains \\u0000');
+  }
+  if (options.runAt !== undefined && (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())))
+    bad('runAt', 'must be a valid date');
+  if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0))
+    bad('delayMs', 'must be a non-negative number');
+}
+
+type Row = {
+  ord: number;
+  id: number | null;
+  inserted: boolean;
+};
+
+/**
+ * Builds `publish` and `publishMany` for a channel registry. Both write inside the caller's
+ * transaction: the event and its deliveries commit or roll back with the caller's own writes.
+ */
+export function createPublisher<T extends ChannelSchemas>(channels: T) {
+  async function publishMany(tx: Executor, items: readonly PublishItem<T>[]): Promise<PublishedEvent[]> {
+    if (items.length === 0) return [];
+    const problems: IssueDetail[] = [];
+    const rows = items.map((item, index) => {
+      const options = item.options ?? {};
+      try {
+        const payload = validatePayload(channels, item.channel, item.payload);
+        checkOptions(options, items.length > 1 ? index : undefined, problems);
+        const runAt = options.runAt ?? (options.delayMs ? new Date(Date.now() + options.delayMs) : undefined);
+        return {
+          channel: item.channel,
+          payload,
+          key: options.key ?? null,
+          idempotencyKey: options.idempotencyKey ?? null,
+          runAt: runAt?.toISOString() ?? null,
+          source: options.source ?? null,
+        };
+      } catch (error) {
+        if (!(error instanceof HeraldError)) throw error;
+        for (const d of error.details ?? [{ path: formatPath([]), message: error.message }])
+          problems.push({ ...d, index: items.length > 1 ? index : undefined });
+        return null;
+      }
+    });
+    if (problems.length > 0) {
+      const unknown = problems.some((p) => p.path === 'channel');
+      throw new HeraldError(
+        unknown && items.length === 1 ? 'unknown_channel' : 'invalid_payload',
+        items.length === 1 ? `cannot publish to "${items[0]?.channel}": ${problems[0]?.message}` : 'some events are invalid; nothing was published',
+        problems,
+      );
+    }
+
+    // One statement for the whole batch. Ids are drawn from the sequence up front so each
+    // input row can be matched to its event; ON CONFLICT skips repeated idempotency keys.
+    const result = await tx.execute<Row>(sql`
+      WITH input AS MATERIALIZED (
+        SELECT a.ord::int AS ord, nextval('herald.events_id_seq') AS id,
+               a.item->>'channel' AS channel, a.item->'payload' AS payload, a.item->>'key' AS key,
+               a.item->>'idempotencyKey' AS idempotency_key, (a.item->>'runAt')::timestamptz AS run_at,
+               a.item->>'source' AS source
+        FROM jsonb_array_elements(${JSON.stringify(rows)}::jsonb) WITH ORDINALITY AS a(item, ord)
+      ),
+      inserted AS (
+        INSERT INTO herald.events (id, channel, payload, key, idempotency_key, run_at, source)
+        OVERRIDING SYSTEM VALUE
+        SELECT id, channel, payload, key, idempotency_key, run_at, source FROM input ORDER BY ord
+        ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id
+      )
+      SELECT input.ord, coalesce(inserted.id, existing.id) AS id, inserted.id IS NOT NULL AS inserted
+      FROM input
+      LEFT JOIN inserted ON inserted.id = input.id
+      LEFT JOIN herald.events existing
+        ON inserted.id IS NULL AND existing.channel = input.channel AND existing.idempotency_key = input.idempotency_key
+      ORDER BY input.ord`);
+
+    const published = result.rows.map((r, i): PublishedEvent & { missing: boolean } => {
+      const row = rows[i]!;
+      return { id: r.id ?? 0, channel: row.channel, key: row.key, duplicate: !r.inserted, missing: r.id === null };
+    });
+    // A duplicate committed by a concurrent transaction (or earlier in this same batch) is
+    // invisible to the statement's snapshot; a fresh statement sees it.
+    for (const [i, p] of published.entries()) {
+      if (!p.missing) continue;
+      const row = rows[i]!;
+      const found = await tx.execute<{ id: number }>(
+        sql`SELECT id FROM herald.events WHERE channel = ${row.channel} AND idempotency_key = ${row.idempotencyKey}`,
+      );
+      p.id = found.rows[0]?.id ?? 0;
+    }
+    return published.map(({ missing: _, ...p }) => p);
+  }
+
+  async function publish<C extends keyof T & string>(
+    tx: Executor,
+    channel: C,
+    payload: z.input<T[C]>,
+    options?: PublishOptions,
+  ): Promise<PublishedEvent> {
+    const [event] = await publishMany(tx, [{ channel, payload, options } as PublishItem<T>]);
+    return event!;
+  }
+
+  return { publish, publishMany };
+}
+
+/** Publishers for this installation's channels (`lib/channels`). */
+export const { publish, publishMany } = createPublisher(appChannels);

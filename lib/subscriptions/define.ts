@@ -1,0 +1,105 @@
+import type { z } from 'zod';
+import type { ChannelSchemas } from '../channels/registry';
+
+/**
+ * The retry policy of a subscription. Delays grow as base · 2^(attempt−1), capped at max,
+ * each with ±25 % jitter. With the defaults (base 10 s, max 1 h, 20 attempts) a failing
+ * delivery is retried about 10 s, 20 s, 40 s, 80 s, 2 min 40 s, 5 min 20 s, 10 min 40 s,
+ * 21 min and 43 min after each failure, then hourly: the 10th attempt comes about 1 h 25 min
+ * after the first, and the last (20th) about 11 h 25 min after it — long enough to ride out a
+ * provider's maintenance window of several hours before anything reaches the dead-letter queue.
+ */
+export interface RetryPolicy {
+  /** Attempts before the delivery is dead (a replay grants the same number again). Default 20. */
+  maxAttempts?: number;
+  /** Delay after the first failure, in ms. Default 10,000. */
+  baseDelayMs?: number;
+  /** Longest delay between attempts, in ms. Default 3,600,000 (1 h). */
+  maxDelayMs?: number;
+}
+
+export const defaultRetryPolicy: Required<RetryPolicy> = {
+  maxAttempts: 20,
+  baseDelayMs: 10_000,
+  maxDelayMs: 3_600_000,
+};
+
+export interface HandlerContext {
+  deliveryId: number;
+  eventId: number;
+  subscription: string;
+  channel: string;
+  key: string | null;
+  /** 1 for the first try. */
+  attempt: number;
+  /** True when a person asked for this attempt (replay, retry now). */
+  manual: boolean;
+  publishedAt: Date;
+  /** Aborted when the handler times out or the worker loses the lease. */
+  signal: AbortSignal;
+}
+
+/** What a handler returns (e.g. `{ messageId }` from a provider) is kept on the attempt. */
+export type HandlerResult = unknown;
+
+interface CommonOptions {
+  /** Unique name, e.g. `order-confirmation-email`. */
+  name: string;
+  retry?: RetryPolicy;
+  /** A handler running longer fails with a timeout (and is retried). Default 30 s. */
+  timeoutMs?: number;
+  /** Handlers of this subscription running at once in one worker process. Default 10. */
+  concurrency?: number;
+  /** Lease per claim; heartbeats renew it while the handler runs. Default HERALD_LEASE_MS (30 s). */
+  leaseMs?: number;
+}
+
+export interface ChannelSubscription<T extends ChannelSchemas, C extends keyof T & string> extends CommonOptions {
+  channel: C;
+  handler: (payload: z.output<T[C]>, context: HandlerContext) => Promise<HandlerResult>;
+}
+
+/** A subscription to every channel matching a pattern (`order.*`, `*`); payloads are untyped. */
+export interface PatternSubscription extends CommonOptions {
+  pattern: string;
+  handler: (payload: unknown, context: HandlerContext) => Promise<HandlerResult>;
+}
+
+export interface Subscription {
+  name: string;
+  channelPattern: string;
+  retry: Required<RetryPolicy>;
+  timeoutMs: number;
+  concurrency: number;
+  leaseMs?: number;
+  handler: (payload: unknown, context: HandlerContext) => Promise<HandlerResult>;
+}
+
+const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+const patternPattern = /^[a-z0-9*][a-z0-9._*-]{0,199}$/;
+
+/**
+ * Returns a `subscribe` function typed by a channel registry:
+ * `subscribe({ name: 'welcome', channel: 'user.created', handler: async (p) => … })`.
+ */
+export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
+  return function subscribe<C extends keyof T & string>(
+    options: ChannelSubscription<T, C> | PatternSubscription,
+  ): Subscription {
+    const channelPattern = 'channel' in options ? options.channel : options.pattern;
+    if (!namePattern.test(options.name)) throw new Error(`invalid subscription name "${options.name}"`);
+    if (!patternPattern.test(channelPattern)) throw new Error(`invalid channel pattern "${channelPattern}"`);
+    const retry = { ...defaultRetryPolicy, ...options.retry };
+    if (retry.maxAttempts < 1 || retry.baseDelayMs <= 0 || retry.maxDelayMs < retry.baseDelayMs)
+      throw new Error(`invalid retry policy for "${options.name}"`);
+    return {
+      name: options.name,
+      channelPattern,
+      retry,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      concurrency: options.concurrency ?? 10,
+      leaseMs: options.leaseMs,
+      handler: options.handler as Subscription['handler'],
+    };
+  };
+}

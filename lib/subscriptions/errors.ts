@@ -1,0 +1,61 @@
+/**
+ * What a handler throws decides what happens next. Any other error is retried on the
+ * subscription's backoff schedule.
+ */
+
+/** The failure will not go away by retrying (an invalid recipient): the delivery is dead at once. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+  readonly code?: string;
+  readonly result?: unknown;
+  constructor(message: string, options: { code?: string; result?: unknown; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+    this.result = options.result;
+  }
+}
+
+/** A transient failure with a known wait, e.g. a provider's Retry-After. */
+export class RetryableError extends Error {
+  override name = 'RetryableError';
+  readonly code?: string;
+  readonly retryAfterMs?: number;
+  readonly result?: unknown;
+  constructor(message: string, options: { code?: string; retryAfterMs?: number; result?: unknown; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.code = options.code;
+    this.retryAfterMs = options.retryAfterMs;
+    this.result = options.result;
+  }
+}
+
+export class HandlerTimeoutError extends Error {
+  override name = 'HandlerTimeoutError';
+  readonly code = 'timeout';
+  constructor(ms: number) {
+    super(`handler did not finish within ${ms} ms`);
+  }
+}
+
+export interface ClassifiedFailure {
+  error: string;
+  stack: string | null;
+  code: string | null;
+  retryAfterMs: number | null;
+  permanent: boolean;
+  result: unknown;
+}
+
+/** Normalises anything a handler may throw (including non-Error values) once. */
+export function classifyFailure(thrown: unknown): ClassifiedFailure {
+  const error = thrown instanceof Error ? thrown : new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
+  const withCode = error as { code?: unknown };
+  return {
+    error: error.message || error.name,
+    stack: error.stack ?? null,
+    code: typeof withCode.code === 'string' ? withCode.code : null,
+    retryAfterMs: error instanceof RetryableError && error.retryAfterMs !== undefined ? Math.max(0, Math.round(error.retryAfterMs)) : null,
+    permanent: error instanceof PermanentError,
+    result: error instanceof PermanentError || error instanceof RetryableError ? (error.result ?? null) : null,
+  };
+}

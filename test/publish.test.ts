@@ -1,0 +1,158 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeraldError } from '../lib/errors';
+import { createPublisher, publish } from '../lib/publish';
+import { syncSubscriptions } from '../lib/subscriptions/sync';
+import { testChannels } from './fixtures/channels';
+import { subscriptions } from './fixtures/subscriptions';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+
+let t: TestDatabase;
+const { publish: publishTest, publishMany } = createPublisher(testChannels);
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await syncSubscriptions(t.db, subscriptions, 30_000);
+  // A subscription to a channel no test publishes to: it must get no deliveries.
+  await t.query(`INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('unrelated', 'billing.*')`);
+});
+afterAll(() => t?.drop());
+
+async function count(table: string, where = 'true'): Promise<number> {
+  const [row] = await t.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.${table} WHERE ${where}`);
+  return row!.n;
+}
+
+describe('publish in the caller transaction', () => {
+  it('leaves no event and no delivery when the transaction rolls back', async () => {
+    const before = [await count('events'), await count('deliveries')];
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.execute(sql`CREATE TEMP TABLE orders (id int)`);
+        await publishTest(tx, 'test.event', { n: 1 });
+        throw new Error('the caller changed its mind');
+      }),
+    ).rejects.toThrow('changed its mind');
+    expect([await count('events'), await count('deliveries')]).toEqual(before);
+  });
+
+  it('commits one delivery per matching subscription, exact and pattern', async () => {
+    const event = await t.db.transaction((tx) => publishTest(tx, 'test.event', { n: 2 }, { key: 'order:2' }));
+    const rows = await t.query<{ subscription: string; state: string }>(
+      'SELECT subscription, state FROM herald.deliveries WHERE event_id = $1 ORDER BY subscription',
+      [event.id],
+    );
+    expect(rows).toEqual([
+      { subscription: 'everything', state: 'pending' },
+      { subscription: 'recorder', state: 'pending' },
+    ]);
+    const other = await publishTest(t.db, 'test.other', { n: 3 });
+    expect(await count('deliveries', `event_id = ${other.id}`)).toBe(1); // only the pattern subscription
+  });
+
+  it('gives plain SQL publishers exactly the same fan-out', async () => {
+    const [row] = await t.query<{ id: number }>(
+      `SELECT herald.publish('test.event', '{"n": 4}'::jsonb, 'order:4') AS id`,
+    );
+    const subs = await t.query<{ subscription: string }>(
+      'SELECT subscription FROM herald.deliveries WHERE event_id = $1 ORDER BY 1',
+      [row!.id],
+    );
+    expect(subs.map((s) => s.subscription)).toEqual(['everything', 'recorder']);
+    // A bare INSERT fans out too.
+    const [ins] = await t.query<{ id: number }>(
+      `INSERT INTO herald.events (channel, payload) VALUES ('test.event', '{"n": 5}') RETURNING id`,
+    );
+    expect(await count('deliveries', `event_id = ${ins!.id}`)).toBe(2);
+  });
+
+  it('returns the first event for a repeated idempotency key and creates nothing', async () => {
+    const first = await publishTest(t.db, 'test.event', { n: 6 }, { idempotencyKey: 'idem-6' });
+    const again = await publishTest(t.db, 'test.event', { n: 999 }, { idempotencyKey: 'idem-6' });
+    expect(first.duplicate).toBe(false);
+    expect(again).toMatchObject({ id: first.id, duplicate: true });
+    expect(await count('events', `idempotency_key = 'idem-6'`)).toBe(1);
+    const [sqlRepeat] = await t.query<{ id: number }>(
+      `SELECT herald.publish('test.event', '{"n": 7}', NULL, 'idem-6') AS id`,
+    );
+    expect(sqlRepeat!.id).toBe(first.id);
+    // The same key on another channel is another event.
+    const elsewhere = await publishTest(t.db, 'test.other', { n: 8 }, { idempotencyKey: 'idem-6' });
+    expect(elsewhere.id).not.toBe(first.id);
+  });
+
+  it('holds the idempotency key under 20 concurrent publishers', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.db.transaction((tx) => publishTest(tx, 'test.event', { n: 100 + i }, { idempotencyKey: 'race' })),
+      ),
+    );
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(await count('events', `idempotency_key = 'race'`)).toBe(1);
+    expect(await count('deliveries', `event_id = ${results[0]!.id}`)).toBe(2);
+  });
+
+  it('publishes a batch in one round trip, resolving repeats inside the batch', async () => {
+    const events = await publishMany(t.db, [
+      { channel: 'test.event', payload: { n: 10 }, options: { idempotencyKey: 'b-1' } },
+      { channel: 'test.other', payload: { n: 11 } },
+      { channel: 'test.event', payload: { n: 12 }, options: { idempotencyKey: 'b-1' } },
+    ]);
+    expect(events[0]!.duplicate).toBe(false);
+    expect(events[2]).toMatchObject({ id: events[0]!.id, duplicate: true });
+    expect(await count('deliveries', `event_id IN (${events.map((e) => e.id).join(',')})`)).toBe(3);
+  });
+
+  it('delays delivery with runAt and delayMs', async () => {
+    const at = new Date(Date.now() + 3_600_000);
+    const later = await publishTest(t.db, 'test.event', { n: 13 }, { runAt: at });
+    const [d] = await t.query<{ run_at: Date }>('SELECT run_at FROM herald.deliveries WHERE event_id = $1 LIMIT 1', [later.id]);
+    expect(Math.abs(d!.run_at.getTime() - at.getTime())).toBeLessThan(1000);
+    const delayed = await publishTest(t.db, 'test.event', { n: 14 }, { delayMs: 60_000 });
+    const [e] = await t.query<{ s: number }>(
+      'SELECT extract(epoch from run_at - now())::int AS s FROM herald.deliveries WHERE event_id = $1 LIMIT 1',
+      [delayed.id],
+    );
+    expect(e!.s).toBeGreaterThan(50);
+  });
+
+  it('refuses unknown channels and invalid payloads with clear errors, writing nothing', async () => {
+    const before = await count('events');
+    // @ts-expect-error — an unknown channel is a compile-time error…
+    const unknown = publish(t.db, 'order.aproved', { orderId: '1' });
+    await expect(unknown).rejects.toMatchObject({ code: 'unknown_channel' });
+
+    // @ts-expect-error — …and so is a payload of the wrong shape.
+    const wrong = publish(t.db, 'order.approved', { orderId: 1042 });
+    const error = await wrong.catch((e) => e);
+    expect(error).toBeInstanceOf(HeraldError);
+    expect(error.code).toBe('invalid_payload');
+    expect(error.details.map((d: { path: string }) => d.path)).toEqual(
+      expect.arrayContaining(['orderId', 'customer', 'total']),
+    );
+
+    const nul = await publishTest(t.db, 'test.other', { n: 1 }, { key: 'a\u0000b' }).catch((e) => e);
+    expect(nul.code).toBe('invalid_payload');
+    const batch = await publishMany(t.db, [
+      { channel: 'test.event', payload: { n: 1 } },
+      { channel: 'test.event', payload: { n: 'two' as unknown as number } },
+    ]).catch((e) => e);
+    expect(batch.details).toEqual([expect.objectContaining({ index: 1, path: 'n' })]);
+    expect(await count('events')).toBe(before);
+  });
+
+  it('publishes the seed channels with their schemas', async () => {
+    const order = await publish(t.db, 'order.approved', {
+      orderId: '1042',
+      customer: { email: 'ada@example.com', name: 'Ada Lovelace' },
+      total: 99.5,
+    }, { key: 'order:1042' });
+    const [row] = await t.query<{ payload: { currency: string } }>('SELECT payload FROM herald.events WHERE id = $1', [order.id]);
+    expect(row!.payload.currency).toBe('USD'); // schema default applied at publish time
+    await expect(publish(t.db, 'sms', { to: '555', msg: 'hi' })).rejects.toMatchObject({ code: 'invalid_payload' });
+    await expect(publish(t.db, 'email.send', { to: 'a@b.co', subject: 'no body' })).rejects.toMatchObject({
+      code: 'invalid_payload',
+    });
+  });
+});

@@ -1,0 +1,105 @@
+import pg from 'pg';
+import type { Logger } from '../lib/log';
+
+export interface ListenerOptions {
+  url: string;
+  channel: string;
+  /** A notification arrived. */
+  onNotify: () => void;
+  /** LISTEN is (re)established: sweep now for anything published while we were not listening. */
+  onListening: () => void;
+  /** How often to check the connection is alive; a dead one is replaced. */
+  pingIntervalMs: number;
+  log: Logger;
+}
+
+/**
+ * One dedicated LISTEN connection. A pooled client would lose its LISTEN when returned to the
+ * pool, and a silently dropped TCP connection may never emit 'error' (node-postgres #967), so
+ * it pings with a short timeout and reconnects with jittered exponential backoff. After every
+ * (re)connect it LISTENs first and then asks for a sweep, so nothing published in the gap is
+ * missed (notifications sent while no one listens are lost for good).
+ */
+export class Listener {
+  private client: pg.Client | undefined;
+  private stopped = false;
+  private failures = 0;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  reconnects = 0;
+
+  constructor(private readonly options: ListenerOptions) {}
+
+  start() {
+    void this.connect();
+  }
+
+  private async connect() {
+    if (this.stopped) return;
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'herald-listener',
+    });
+    this.client = client;
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    client.on('notification', () => this.options.onNotify());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(this.options.channel)}`);
+    } catch (error) {
+      this.lost(client, error);
+      return;
+    }
+    if (this.client !== client) return;
+    this.failures = 0;
+    this.options.log.debug('listening for wake-ups');
+    this.schedulePing(client);
+    this.options.onListening();
+  }
+
+  private schedulePing(client: pg.Client) {
+    clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(async () => {
+      if (this.client !== client) return;
+      const timeout = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('health query timed out')), Math.min(3_000, this.options.pingIntervalMs)).unref(),
+      );
+      try {
+        await Promise.race([client.query('SELECT 1'), timeout]);
+        this.schedulePing(client);
+      } catch (error) {
+        this.lost(client, error);
+      }
+    }, this.options.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  private lost(client: pg.Client, error: unknown) {
+    if (this.client !== client) return; // already replaced
+    this.client = undefined;
+    clearTimeout(this.pingTimer);
+    // Destroy the socket: end() would wait on a connection that may never answer.
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    client.end().catch(() => {});
+    if (this.stopped) return;
+    this.failures++;
+    this.reconnects++;
+    const ceiling = Math.min(10_000, 100 * 2 ** Math.min(this.failures, 10));
+    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    this.options.log.warn({ err: String((error as Error)?.message ?? error), retryInMs: delay }, 'listener connection lost');
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { channels as appChannels } from '../lib/channels';
+import type { ChannelSchemas } from '../lib/channels/registry';
+import { ConfigError, config } from '../lib/config';
+import { createPool, databaseUrl } from '../lib/db/client';
+import { migrateDatabase } from '../lib/db/migrate';
+import { createLogger } from '../lib/log';
+import type { Subscription } from '../lib/subscriptions/define';
+import { Worker } from './worker';
+
+interface SubscriptionModule {
+  subscriptions: Subscription[];
+  channels?: ChannelSchemas;
+}
+
+/** HERALD_SUBSCRIPTIONS names another module exporting `subscriptions` (and optionally `channels`). */
+async function loadSubscriptions(modulePath: string | undefined): Promise<SubscriptionModule> {
+  if (!modulePath) return import('./subscriptions');
+  return import(pathToFileURL(path.resolve(modulePath)).href) as Promise<SubscriptionModule>;
+}
+
+async function main() {
+  const cfg = config();
+  const log = createLogger('herald-worker');
+  const url = databaseUrl();
+  await migrateDatabase(url);
+  const mod = await loadSubscriptions(cfg.HERALD_SUBSCRIPTIONS);
+  const pool = createPool(url, { max: 6, applicationName: 'herald-worker' });
+  const worker = new Worker({
+    pool,
+    url,
+    channels: mod.channels ?? appChannels,
+    subscriptions: mod.subscriptions,
+    log,
+    defaultLeaseMs: cfg.HERALD_LEASE_MS,
+    pollIntervalMs: cfg.HERALD_POLL_INTERVAL_MS,
+    notify: cfg.HERALD_NOTIFY === 'on',
+    listenerPingMs: cfg.HERALD_LISTENER_PING_MS,
+    shutdownTimeoutMs: cfg.HERALD_SHUTDOWN_TIMEOUT_MS,
+    prefetch: Number(process.env.HERALD_PREFETCH ?? 0) || undefined,
+  });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await worker.stop();
+    await pool.end();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await worker.start();
+  process.send?.({ type: 'ready', worker: worker.id });
+}
+
+main().catch((error) => {
+  const message = error instanceof ConfigError ? error.message : `worker failed to start: ${error?.message ?? error}`;
+  console.error(`herald: ${message}`);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+import type pg from 'pg';
+import type { ClassifiedFailure } from '../lib/subscriptions/errors';
+
+/**
+ * The worker's side of the SQL contract: each function calls one of the delivery functions in
+ * drizzle/0001_delivery_functions.sql (the same ones a consumer in another language calls).
+ * Raw `pg` here, not Drizzle: these run thousands of times a second.
+ */
+
+export interface ClaimedRow {
+  deliveryId: number;
+  subscription: string;
+  attempt: number;
+  manual: boolean;
+  eventId: number;
+  channel: string;
+  payload: unknown;
+  key: string | null;
+  publishedAt: Date;
+}
+
+export interface Success {
+  row: ClaimedRow;
+  startedAt: Date | null;
+  result: unknown;
+}
+
+export interface Failure {
+  row: ClaimedRow;
+  startedAt: Date | null;
+  failure: ClassifiedFailure;
+}
+
+export interface FailResult {
+  outcome: 'failed' | 'dead';
+  nextRunAt: Date | null;
+}
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+export async function claim(db: Queryable, worker: string, subscriptions: string[], limits: number[]): Promise<ClaimedRow[]> {
+  const { rows } = await db.query({
+    name: 'herald_claim',
+    text: `SELECT delivery_id AS "deliveryId", subscription, attempt, manual, event_id AS "eventId",
+                  channel, payload, key, published_at AS "publishedAt"
+           FROM herald.claim_many($1, $2, $3)`,
+    values: [worker, subscriptions, limits],
+  });
+  return rows;
+}
+
+export async function completeMany(db: Queryable, worker: string, done: Success[]): Promise<Set<number>> {
+  if (done.length === 0) return new Set();
+  const { rows } = await db.query<{ delivery_id: number }>({
+    name: 'herald_complete',
+    text: 'SELECT delivery_id FROM herald.complete_many($1, $2, $3, $4, $5::jsonb[])',
+    values: [
+      worker,
+      done.map((d) => d.row.deliveryId),
+      done.map((d) => d.row.attempt),
+      done.map((d) => d.startedAt),
+      done.map((d) => (d.result === null ? null : JSON.stringify(d.result))),
+    ],
+  });
+  return new Set(rows.map((r) => r.delivery_id));
+}
+
+export async function failMany(db: Queryable, worker: string, failed: Failure[]): Promise<Map<number, FailResult>> {
+  if (failed.length === 0) return new Map();
+  const { rows } = await db.query<{ delivery_id: number; outcome: 'failed' | 'dead'; next_run_at: Date | null }>({
+    name: 'herald_fail',
+    text: 'SELECT delivery_id, outcome, next_run_at FROM herald.fail_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb[])',
+    values: [
+      worker,
+      failed.map((f) => f.row.deliveryId),
+      failed.map((f) => f.row.attempt),
+      failed.map((f) => f.startedAt),
+      failed.map((f) => f.failure.error),
+      failed.map((f) => f.failure.stack),
+      failed.map((f) => f.failure.code),
+      failed.map((f) => f.failure.retryAfterMs),
+      failed.map((f) => f.failure.permanent),
+      failed.map((f) => (f.failure.result === null || f.failure.result === undefined ? null : JSON.stringify(f.failure.result))),
+    ],
+  });
+  return new Map(rows.map((r) => [r.delivery_id, { outcome: r.outcome, nextRunAt: r.next_run_at }]));
+}
+
+export async function heartbeat(db: Queryable, worker: string, ids: number[]): Promise<Set<number>> {
+  const { rows } = await db.query<{ delivery_id: number }>('SELECT delivery_id FROM herald.heartbeat($1, $2)', [worker, ids]);
+  return new Set(rows.map((r) => r.delivery_id));
+}
+
+export async function release(db: Queryable, worker: string, rows: ClaimedRow[]): Promise<number> {
+  const result = await db.query<{ n: number }>('SELECT herald.release($1, $2, $3) AS n', [
+    worker,
+    rows.map((r) => r.deliveryId),
+    rows.map((r) => r.attempt),
+  ]);
+  return result.rows[0]?.n ?? 0;
+}
+
+export async function rescueExpired(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT herald.rescue_expired(1000) AS n');
+  return rows[0]?.n ?? 0;
+}
+
+export async function registerWorker(db: Queryable, worker: string, subscriptions: string[]) {
+  const [hostname, pid] = [process.env.HOSTNAME || (await import('node:os')).hostname(), process.pid];
+  await db.query('SELECT herald.register_worker($1, $2, $3, $4)', [worker, hostname, pid, subscriptions]);
+}
+
+export async function setWaiting(db: Queryable, worker: string, waiting: boolean) {
+  await db.query('SELECT herald.set_worker_waiting($1, $2)', [worker, waiting]);
+}
+
+export async function unregisterWorker(db: Queryable, worker: string) {
+  await db.query('DELETE FROM herald.workers WHERE id = $1', [worker]);
+}

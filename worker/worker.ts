@@ -1,0 +1,400 @@
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { type ChannelSchemas, validatePayload } from '../lib/channels/registry';
+import { HeraldError } from '../lib/errors';
+import type { Logger } from '../lib/log';
+import type { HandlerContext, Subscription } from '../lib/subscriptions/define';
+import {
+  type ClassifiedFailure,
+  HandlerTimeoutError,
+  PermanentError,
+  classifyFailure,
+} from '../lib/subscriptions/errors';
+import { syncSubscriptions } from '../lib/subscriptions/sync';
+import { createDb } from '../lib/db/client';
+import { Listener } from './listener';
+import * as q from './queries';
+
+export interface WorkerOptions {
+  /** Pool for claims and completions (a handful of connections is plenty). */
+  pool: pg.Pool;
+  /** Connection string for the dedicated LISTEN connection. */
+  url: string;
+  channels: ChannelSchemas;
+  subscriptions: readonly Subscription[];
+  log: Logger;
+  id?: string;
+  /** Lease for subscriptions that do not set their own. Default 30 s. */
+  defaultLeaseMs?: number;
+  /** The polling safety net: claim at least this often even without notifications. Default 1 s. */
+  pollIntervalMs?: number;
+  /** LISTEN for wake-ups. Off: polling alone (slower, still complete). Default on. */
+  notify?: boolean;
+  listenerPingMs?: number;
+  /** Return expired leases (any worker's) this often. Default 2 s. */
+  rescueIntervalMs?: number;
+  /** How long stop() lets running handlers finish. Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /** Deliveries claimed ahead per subscription beyond its concurrency, to hide claim round trips. */
+  prefetch?: number;
+}
+
+interface Lane {
+  sub: Subscription;
+  queue: q.ClaimedRow[];
+  running: number;
+}
+
+interface InFlight {
+  row: q.ClaimedRow;
+  abort?: AbortController;
+  /** Handed back at shutdown: whatever the handler does later is ignored. */
+  abandoned?: boolean;
+}
+
+export type OutcomeEvent =
+  | { kind: 'succeeded'; deliveryId: number; attempt: number; subscription: string }
+  | { kind: 'failed' | 'dead'; deliveryId: number; attempt: number; subscription: string; error: string }
+  | { kind: 'refused'; deliveryId: number; attempt: number; subscription: string };
+
+/**
+ * The delivery loop of one process: claim in batches (SKIP LOCKED), run handlers with
+ * per-subscription concurrency and a timeout, record outcomes in batches, renew leases while
+ * handlers run, and rescue anyone's expired leases. All state transitions are SQL functions
+ * (drizzle/0001_delivery_functions.sql) fenced on state, lease owner and attempt.
+ */
+export class Worker extends EventEmitter {
+  readonly id: string;
+  private readonly db;
+  private readonly lanes: Lane[];
+  private readonly inflight = new Map<number, InFlight>();
+  private readonly successes: q.Success[] = [];
+  private readonly failures: q.Failure[] = [];
+  private readonly pollIntervalMs: number;
+  private readonly defaultLeaseMs: number;
+  private readonly prefetch: number;
+  private listener: Listener | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private wanted = false;
+  private claiming: Promise<void> | undefined;
+  private flushing: Promise<void> | undefined;
+  private waitingFlag = false;
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly options: WorkerOptions) {
+    super();
+    this.id = options.id ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.db = createDb(options.pool);
+    this.lanes = options.subscriptions.map((sub) => ({ sub, queue: [], running: 0 }));
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.defaultLeaseMs = options.defaultLeaseMs ?? 30_000;
+    this.prefetch = options.prefetch ?? 0;
+  }
+
+  get log() {
+    return this.options.log;
+  }
+
+  async start(): Promise<void> {
+    const names = this.lanes.map((l) => l.sub.name);
+    await syncSubscriptions(this.db, this.options.subscriptions, this.defaultLeaseMs);
+    await q.registerWorker(this.options.pool, this.id, names);
+    const leases = this.lanes.map((l) => l.sub.leaseMs ?? this.defaultLeaseMs);
+    const heartbeatMs = Math.max(250, Math.floor(Math.min(...leases, this.defaultLeaseMs) / 3));
+    this.every(this.pollIntervalMs, () => this.wake());
+    this.every(heartbeatMs, () => this.heartbeat());
+    this.every(this.options.rescueIntervalMs ?? 2_000, () => this.rescue());
+    if (this.options.notify !== false) {
+      this.listener = new Listener({
+        url: this.options.url,
+        channel: 'herald_wakeup',
+        onNotify: () => this.wake(),
+        onListening: () => this.wake(),
+        pingIntervalMs: this.options.listenerPingMs ?? 5_000,
+        log: this.log,
+      });
+      this.listener.start();
+    }
+    this.log.info({ worker: this.id, subscriptions: names }, 'worker started');
+    this.wake();
+  }
+
+  /** Listener reconnects so far (for metrics and tests). */
+  get listenerReconnects(): number {
+    return this.listener?.reconnects ?? 0;
+  }
+
+  private every(ms: number, fn: () => unknown) {
+    const timer = setInterval(() => {
+      if (!this.stopping) fn();
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Something may be runnable: claim as soon as the current claim (if any) is done. */
+  wake() {
+    if (this.stopping) return;
+    this.wanted = true;
+    this.claiming ??= this.claimLoop().finally(() => {
+      this.claiming = undefined;
+    });
+  }
+
+  private capacity(lane: Lane): number {
+    return Math.max(0, lane.sub.concurrency + this.prefetch - lane.queue.length - lane.running);
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (this.wanted && !this.stopping) {
+      this.wanted = false;
+      const limits = this.lanes.map((l) => this.capacity(l));
+      const asked = limits.reduce((a, b) => a + b, 0);
+      if (asked === 0) return; // full: a finishing handler wakes us
+      let rows: q.ClaimedRow[];
+      try {
+        rows = await q.claim(this.options.pool, this.id, this.lanes.map((l) => l.sub.name), limits);
+      } catch (error) {
+        this.log.error({ err: errorText(error) }, 'claim failed; retrying on the next tick');
+        return;
+      }
+      if (rows.length > 0) this.waitingFlag = false; // the claim cleared it in the database
+      for (const row of rows) {
+        const lane = this.lanes.find((l) => l.sub.name === row.subscription)!;
+        this.inflight.set(row.deliveryId, { row });
+        lane.queue.push(row);
+        this.startHandlers(lane);
+      }
+      if (rows.length >= asked) {
+        this.wanted = true; // there may be more
+      } else if (!this.waitingFlag && this.options.notify !== false) {
+        // We have room and found too little: ask publishers to notify us, then look once
+        // more so that nothing committed just before the flag was set waits for the poll.
+        try {
+          await q.setWaiting(this.options.pool, this.id, true);
+          this.waitingFlag = true;
+          this.wanted = true;
+        } catch (error) {
+          this.log.warn({ err: errorText(error) }, 'could not set the waiting flag');
+        }
+      }
+    }
+  }
+
+  private startHandlers(lane: Lane) {
+    while (!this.stopping && lane.running < lane.sub.concurrency && lane.queue.length > 0) {
+      const row = lane.queue.shift()!;
+      lane.running++;
+      void this.runHandler(lane, row);
+    }
+  }
+
+  private async runHandler(lane: Lane, row: q.ClaimedRow) {
+    const entry = this.inflight.get(row.deliveryId);
+    const abort = new AbortController();
+    if (entry) entry.abort = abort;
+    const startedAt = new Date();
+    const timeoutMs = lane.sub.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const payload = this.payloadFor(row);
+      const context: HandlerContext = {
+        deliveryId: row.deliveryId,
+        eventId: row.eventId,
+        subscription: row.subscription,
+        channel: row.channel,
+        key: row.key,
+        attempt: row.attempt,
+        manual: row.manual,
+        publishedAt: row.publishedAt,
+        signal: abort.signal,
+      };
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          abort.abort();
+          reject(new HandlerTimeoutError(timeoutMs));
+        }, timeoutMs);
+      });
+      const result = await Promise.race([lane.sub.handler(payload, context), timeout]);
+      if (!entry?.abandoned) this.successes.push({ row, startedAt, result: toJson(result) });
+    } catch (error) {
+      if (!entry?.abandoned) this.failures.push({ row, startedAt, failure: classifyFailure(error) });
+    } finally {
+      clearTimeout(timer);
+      lane.running--;
+      this.flush();
+      this.startHandlers(lane);
+      if (lane.queue.length < Math.max(1, lane.sub.concurrency / 2)) this.wake();
+    }
+  }
+
+  private payloadFor(row: q.ClaimedRow): unknown {
+    if (!Object.hasOwn(this.options.channels, row.channel)) return row.payload; // pattern subscriptions
+    try {
+      return validatePayload(this.options.channels, row.channel, row.payload);
+    } catch (error) {
+      // Plain-SQL publishers are not checked at publish time; a payload that breaks the
+      // channel's schema will never pass, so it goes straight to the dead-letter queue.
+      const detail = error instanceof HeraldError ? error.details?.map((d) => `${d.path}: ${d.message}`).join('; ') : '';
+      throw new PermanentError(`payload does not match the channel schema (${detail})`, { code: 'invalid_payload' });
+    }
+  }
+
+  /** Record finished attempts in batches: at most one round of writes in flight at a time. */
+  private flush(): Promise<void> {
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.flushLoop())
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.successes.length + this.failures.length > 0) void this.flush();
+      });
+    return this.flushing;
+  }
+
+  private async flushLoop() {
+    let delay = 100;
+    while (this.successes.length + this.failures.length > 0) {
+      const ok = this.successes.splice(0);
+      const bad = this.failures.splice(0);
+      try {
+        const [completed, failed] = await Promise.all([
+          q.completeMany(this.options.pool, this.id, ok),
+          q.failMany(this.options.pool, this.id, bad),
+        ]);
+        this.settle(ok, bad, completed, failed);
+        delay = 100;
+      } catch (error) {
+        // Keep the outcomes and try again: a retry is safe because every write is fenced.
+        this.log.error({ err: errorText(error), pending: ok.length + bad.length }, 'recording outcomes failed; retrying');
+        this.successes.unshift(...ok);
+        this.failures.unshift(...bad);
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  private settle(ok: q.Success[], bad: q.Failure[], completed: Set<number>, failed: Map<number, q.FailResult>) {
+    for (const s of ok) {
+      this.inflight.delete(s.row.deliveryId);
+      const base = { deliveryId: s.row.deliveryId, attempt: s.row.attempt, subscription: s.row.subscription };
+      if (completed.has(s.row.deliveryId)) {
+        this.log.info({ ...base, eventId: s.row.eventId, outcome: 'succeeded' }, 'attempt succeeded');
+        this.emit('outcome', { kind: 'succeeded', ...base } satisfies OutcomeEvent);
+      } else {
+        this.log.warn({ ...base }, 'completion refused: the lease was lost before the handler finished');
+        this.emit('outcome', { kind: 'refused', ...base } satisfies OutcomeEvent);
+      }
+    }
+    for (const f of bad) {
+      this.inflight.delete(f.row.deliveryId);
+      const base = { deliveryId: f.row.deliveryId, attempt: f.row.attempt, subscription: f.row.subscription };
+      const result = failed.get(f.row.deliveryId);
+      if (result) {
+        const kind = result.outcome === 'dead' ? 'dead' : 'failed';
+        this.log.info(
+          { ...base, eventId: f.row.eventId, outcome: kind, code: f.failure.code, nextRunAt: result.nextRunAt, err: f.failure.error },
+          'attempt failed',
+        );
+        this.emit('outcome', { kind, ...base, error: f.failure.error } satisfies OutcomeEvent);
+      } else {
+        this.emit('outcome', { kind: 'refused', ...base } satisfies OutcomeEvent);
+      }
+    }
+  }
+
+  private async heartbeat() {
+    try {
+      await q.registerWorker(this.options.pool, this.id, this.lanes.map((l) => l.sub.name));
+      const ids = [...this.inflight.keys()];
+      if (ids.length === 0) return;
+      const kept = await q.heartbeat(this.options.pool, this.id, ids);
+      for (const id of ids) {
+        if (kept.has(id)) continue;
+        const entry = this.inflight.get(id);
+        if (!entry) continue; // finished meanwhile
+        // Someone else owns it now: stop working on it; our outcome would be refused anyway.
+        entry.abort?.abort();
+        for (const lane of this.lanes) lane.queue = lane.queue.filter((r) => r.deliveryId !== id);
+        this.log.warn({ deliveryId: id }, 'lease lost');
+      }
+    } catch (error) {
+      this.log.warn({ err: errorText(error) }, 'heartbeat failed');
+    }
+  }
+
+  private async rescue() {
+    try {
+      const rescued = await q.rescueExpired(this.options.pool);
+      if (rescued > 0) {
+        this.log.warn({ rescued }, 'returned expired leases to the queue');
+        this.wake();
+      }
+    } catch (error) {
+      this.log.warn({ err: errorText(error) }, 'rescue failed');
+    }
+  }
+
+  /**
+   * Stop claiming, hand back what has not started, let running handlers finish until the
+   * shutdown deadline, then record the rest as failed attempts to be retried at once.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown() {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.listener?.stop();
+    await this.claiming;
+    const unstarted = this.lanes.flatMap((l) => l.queue.splice(0));
+    if (unstarted.length > 0) {
+      for (const row of unstarted) this.inflight.delete(row.deliveryId);
+      await q.release(this.options.pool, this.id, unstarted).catch((error) => {
+        this.log.warn({ err: errorText(error) }, 'could not hand back unstarted deliveries; their leases will expire');
+      });
+    }
+    const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 10_000);
+    while (this.lanes.some((l) => l.running > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const [id, entry] of this.inflight) {
+      if (this.successes.some((s) => s.row.deliveryId === id) || this.failures.some((f) => f.row.deliveryId === id)) continue;
+      entry.abandoned = true;
+      entry.abort?.abort();
+      this.failures.push({
+        row: entry.row,
+        startedAt: null,
+        failure: {
+          error: 'the worker shut down before the handler finished',
+          stack: null,
+          code: 'shutdown',
+          retryAfterMs: 0,
+          permanent: false,
+          result: null,
+        } satisfies ClassifiedFailure,
+      });
+    }
+    await this.flush();
+    await q.unregisterWorker(this.options.pool, this.id).catch(() => {});
+    this.log.info({ worker: this.id }, 'worker stopped');
+  }
+}
+
+function toJson(value: unknown): unknown {
+  if (value === undefined) return null;
+  try {
+    return JSON.parse(JSON.stringify(value));
+  } catch {
+    return { unserializable: String(value) };
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
