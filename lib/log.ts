@@ -7,7 +7,10 @@ export function createLogger(name: string) {
   return pino({
     name,
     level: process.env.LOG_LEVEL || 'info',
-    redact: { paths: ['password', 'token', 'secret', 'authorization', '*.password', '*.token'], remove: true },
+    redact: {
+      paths: ['password', 'token', 'secret', 'authorization', '*.password', '*.token'],
+      remove: true,
+    },
   });
 }
 

@@ -43,7 +43,10 @@ function checkOptions(options: PublishOptions, index: number | undefined, proble
       bad(field, `must be a string of 1 to ${MAX_KEY_LENGTH} characters`);
     else if (value.includes('\u0000')) bad(field, 'contains \\u0000');
   }
-  if (options.runAt !== undefined && (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())))
+  if (
+    options.runAt !== undefined &&
+    (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime()))
+  )
     bad('runAt', 'must be a valid date');
   if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0))
     bad('delayMs', 'must be a non-negative number');
@@ -88,7 +91,9 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
       const unknown = problems.some((p) => p.path === 'channel');
       throw new HeraldError(
         unknown && items.length === 1 ? 'unknown_channel' : 'invalid_payload',
-        items.length === 1 ? `cannot publish to "${items[0]?.channel}": ${problems[0]?.message}` : 'some events are invalid; nothing was published',
+        items.length === 1
+          ? `cannot publish to "${items[0]?.channel}": ${problems[0]?.message}`
+          : 'some events are invalid; nothing was published',
         problems,
       );
     }
@@ -119,7 +124,13 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
 
     const published = result.rows.map((r, i): PublishedEvent & { missing: boolean } => {
       const row = rows[i]!;
-      return { id: r.id ?? 0, channel: row.channel, key: row.key, duplicate: !r.inserted, missing: r.id === null };
+      return {
+        id: r.id ?? 0,
+        channel: row.channel,
+        key: row.key,
+        duplicate: !r.inserted,
+        missing: r.id === null,
+      };
     });
     // A duplicate committed by a concurrent transaction (or earlier in this same batch) is
     // invisible to the statement's snapshot; a fresh statement sees it.

@@ -1,5 +1,5 @@
-import type { TestProject } from 'vitest/node';
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '../lib/db/migrate';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../lib/embedded/postgres';
 

@@ -107,7 +107,10 @@ describe('publish in the caller transaction', () => {
   it('delays delivery with runAt and delayMs', async () => {
     const at = new Date(Date.now() + 3_600_000);
     const later = await publishTest(t.db, 'test.event', { n: 13 }, { runAt: at });
-    const [d] = await t.query<{ run_at: Date }>('SELECT run_at FROM herald.deliveries WHERE event_id = $1 LIMIT 1', [later.id]);
+    const [d] = await t.query<{ run_at: Date }>(
+      'SELECT run_at FROM herald.deliveries WHERE event_id = $1 LIMIT 1',
+      [later.id],
+    );
     expect(Math.abs(d!.run_at.getTime() - at.getTime())).toBeLessThan(1000);
     const delayed = await publishTest(t.db, 'test.event', { n: 14 }, { delayMs: 60_000 });
     const [e] = await t.query<{ s: number }>(
@@ -143,14 +146,24 @@ describe('publish in the caller transaction', () => {
   });
 
   it('publishes the seed channels with their schemas', async () => {
-    const order = await publish(t.db, 'order.approved', {
-      orderId: '1042',
-      customer: { email: 'ada@example.com', name: 'Ada Lovelace' },
-      total: 99.5,
-    }, { key: 'order:1042' });
-    const [row] = await t.query<{ payload: { currency: string } }>('SELECT payload FROM herald.events WHERE id = $1', [order.id]);
+    const order = await publish(
+      t.db,
+      'order.approved',
+      {
+        orderId: '1042',
+        customer: { email: 'ada@example.com', name: 'Ada Lovelace' },
+        total: 99.5,
+      },
+      { key: 'order:1042' },
+    );
+    const [row] = await t.query<{ payload: { currency: string } }>(
+      'SELECT payload FROM herald.events WHERE id = $1',
+      [order.id],
+    );
     expect(row!.payload.currency).toBe('USD'); // schema default applied at publish time
-    await expect(publish(t.db, 'sms', { to: '555', msg: 'hi' })).rejects.toMatchObject({ code: 'invalid_payload' });
+    await expect(publish(t.db, 'sms', { to: '555', msg: 'hi' })).rejects.toMatchObject({
+      code: 'invalid_payload',
+    });
     await expect(publish(t.db, 'email.send', { to: 'a@b.co', subject: 'no body' })).rejects.toMatchObject({
       code: 'invalid_payload',
     });

@@ -66,7 +66,10 @@ export class Listener {
     this.pingTimer = setTimeout(async () => {
       if (this.client !== client) return;
       const timeout = new Promise((_, reject) =>
-        setTimeout(() => reject(new Error('health query timed out')), Math.min(3_000, this.options.pingIntervalMs)).unref(),
+        setTimeout(
+          () => reject(new Error('health query timed out')),
+          Math.min(3_000, this.options.pingIntervalMs),
+        ).unref(),
       );
       try {
         await Promise.race([client.query('SELECT 1'), timeout]);
@@ -90,7 +93,10 @@ export class Listener {
     this.reconnects++;
     const ceiling = Math.min(10_000, 100 * 2 ** Math.min(this.failures, 10));
     const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-    this.options.log.warn({ err: String((error as Error)?.message ?? error), retryInMs: delay }, 'listener connection lost');
+    this.options.log.warn(
+      { err: String((error as Error)?.message ?? error), retryInMs: delay },
+      'listener connection lost',
+    );
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
 

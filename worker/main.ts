@@ -56,7 +56,8 @@ async function main() {
 }
 
 main().catch((error) => {
-  const message = error instanceof ConfigError ? error.message : `worker failed to start: ${error?.message ?? error}`;
+  const message =
+    error instanceof ConfigError ? error.message : `worker failed to start: ${error?.message ?? error}`;
   console.error(`herald: ${message}`);
   process.exit(1);
 });

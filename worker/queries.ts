@@ -38,7 +38,12 @@ export interface FailResult {
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
-export async function claim(db: Queryable, worker: string, subscriptions: string[], limits: number[]): Promise<ClaimedRow[]> {
+export async function claim(
+  db: Queryable,
+  worker: string,
+  subscriptions: string[],
+  limits: number[],
+): Promise<ClaimedRow[]> {
   const { rows } = await db.query({
     name: 'herald_claim',
     text: `SELECT delivery_id AS "deliveryId", subscription, attempt, manual, event_id AS "eventId",
@@ -65,9 +70,17 @@ export async function completeMany(db: Queryable, worker: string, done: Success[
   return new Set(rows.map((r) => r.delivery_id));
 }
 
-export async function failMany(db: Queryable, worker: string, failed: Failure[]): Promise<Map<number, FailResult>> {
+export async function failMany(
+  db: Queryable,
+  worker: string,
+  failed: Failure[],
+): Promise<Map<number, FailResult>> {
   if (failed.length === 0) return new Map();
-  const { rows } = await db.query<{ delivery_id: number; outcome: 'failed' | 'dead'; next_run_at: Date | null }>({
+  const { rows } = await db.query<{
+    delivery_id: number;
+    outcome: 'failed' | 'dead';
+    next_run_at: Date | null;
+  }>({
     name: 'herald_fail',
     text: 'SELECT delivery_id, outcome, next_run_at FROM herald.fail_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb[])',
     values: [
@@ -80,14 +93,19 @@ export async function failMany(db: Queryable, worker: string, failed: Failure[])
       failed.map((f) => f.failure.code),
       failed.map((f) => f.failure.retryAfterMs),
       failed.map((f) => f.failure.permanent),
-      failed.map((f) => (f.failure.result === null || f.failure.result === undefined ? null : JSON.stringify(f.failure.result))),
+      failed.map((f) =>
+        f.failure.result === null || f.failure.result === undefined ? null : JSON.stringify(f.failure.result),
+      ),
     ],
   });
   return new Map(rows.map((r) => [r.delivery_id, { outcome: r.outcome, nextRunAt: r.next_run_at }]));
 }
 
 export async function heartbeat(db: Queryable, worker: string, ids: number[]): Promise<Set<number>> {
-  const { rows } = await db.query<{ delivery_id: number }>('SELECT delivery_id FROM herald.heartbeat($1, $2)', [worker, ids]);
+  const { rows } = await db.query<{ delivery_id: number }>(
+    'SELECT delivery_id FROM herald.heartbeat($1, $2)',
+    [worker, ids],
+  );
   return new Set(rows.map((r) => r.delivery_id));
 }
 

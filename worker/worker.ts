@@ -1,19 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { type ChannelSchemas, validatePayload } from '../lib/channels/registry';
+import { createDb } from '../lib/db/client';
 import { HeraldError } from '../lib/errors';
 import type { Logger } from '../lib/log';
 import type { HandlerContext, Subscription } from '../lib/subscriptions/define';
 import {
   type ClassifiedFailure,
+  classifyFailure,
   HandlerTimeoutError,
   PermanentError,
-  classifyFailure,
 } from '../lib/subscriptions/errors';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
-import { createDb } from '../lib/db/client';
 import { Listener } from './listener';
 import * as q from './queries';
 
@@ -156,7 +156,12 @@ export class Worker extends EventEmitter {
       if (asked === 0) return; // full: a finishing handler wakes us
       let rows: q.ClaimedRow[];
       try {
-        rows = await q.claim(this.options.pool, this.id, this.lanes.map((l) => l.sub.name), limits);
+        rows = await q.claim(
+          this.options.pool,
+          this.id,
+          this.lanes.map((l) => l.sub.name),
+          limits,
+        );
       } catch (error) {
         this.log.error({ err: errorText(error) }, 'claim failed; retrying on the next tick');
         return;
@@ -238,8 +243,11 @@ export class Worker extends EventEmitter {
     } catch (error) {
       // Plain-SQL publishers are not checked at publish time; a payload that breaks the
       // channel's schema will never pass, so it goes straight to the dead-letter queue.
-      const detail = error instanceof HeraldError ? error.details?.map((d) => `${d.path}: ${d.message}`).join('; ') : '';
-      throw new PermanentError(`payload does not match the channel schema (${detail})`, { code: 'invalid_payload' });
+      const detail =
+        error instanceof HeraldError ? error.details?.map((d) => `${d.path}: ${d.message}`).join('; ') : '';
+      throw new PermanentError(`payload does not match the channel schema (${detail})`, {
+        code: 'invalid_payload',
+      });
     }
   }
 
@@ -268,7 +276,10 @@ export class Worker extends EventEmitter {
         delay = 100;
       } catch (error) {
         // Keep the outcomes and try again: a retry is safe because every write is fenced.
-        this.log.error({ err: errorText(error), pending: ok.length + bad.length }, 'recording outcomes failed; retrying');
+        this.log.error(
+          { err: errorText(error), pending: ok.length + bad.length },
+          'recording outcomes failed; retrying',
+        );
         this.successes.unshift(...ok);
         this.failures.unshift(...bad);
         await new Promise((r) => setTimeout(r, delay));
@@ -277,7 +288,12 @@ export class Worker extends EventEmitter {
     }
   }
 
-  private settle(ok: q.Success[], bad: q.Failure[], completed: Set<number>, failed: Map<number, q.FailResult>) {
+  private settle(
+    ok: q.Success[],
+    bad: q.Failure[],
+    completed: Set<number>,
+    failed: Map<number, q.FailResult>,
+  ) {
     for (const s of ok) {
       this.inflight.delete(s.row.deliveryId);
       const base = { deliveryId: s.row.deliveryId, attempt: s.row.attempt, subscription: s.row.subscription };
@@ -296,7 +312,14 @@ export class Worker extends EventEmitter {
       if (result) {
         const kind = result.outcome === 'dead' ? 'dead' : 'failed';
         this.log.info(
-          { ...base, eventId: f.row.eventId, outcome: kind, code: f.failure.code, nextRunAt: result.nextRunAt, err: f.failure.error },
+          {
+            ...base,
+            eventId: f.row.eventId,
+            outcome: kind,
+            code: f.failure.code,
+            nextRunAt: result.nextRunAt,
+            err: f.failure.error,
+          },
           'attempt failed',
         );
         this.emit('outcome', { kind, ...base, error: f.failure.error } satisfies OutcomeEvent);
@@ -308,7 +331,11 @@ export class Worker extends EventEmitter {
 
   private async heartbeat() {
     try {
-      await q.registerWorker(this.options.pool, this.id, this.lanes.map((l) => l.sub.name));
+      await q.registerWorker(
+        this.options.pool,
+        this.id,
+        this.lanes.map((l) => l.sub.name),
+      );
       const ids = [...this.inflight.keys()];
       if (ids.length === 0) return;
       const kept = await q.heartbeat(this.options.pool, this.id, ids);
@@ -356,7 +383,10 @@ export class Worker extends EventEmitter {
     if (unstarted.length > 0) {
       for (const row of unstarted) this.inflight.delete(row.deliveryId);
       await q.release(this.options.pool, this.id, unstarted).catch((error) => {
-        this.log.warn({ err: errorText(error) }, 'could not hand back unstarted deliveries; their leases will expire');
+        this.log.warn(
+          { err: errorText(error) },
+          'could not hand back unstarted deliveries; their leases will expire',
+        );
       });
     }
     const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 10_000);
@@ -364,7 +394,11 @@ export class Worker extends EventEmitter {
       await new Promise((r) => setTimeout(r, 20));
     }
     for (const [id, entry] of this.inflight) {
-      if (this.successes.some((s) => s.row.deliveryId === id) || this.failures.some((f) => f.row.deliveryId === id)) continue;
+      if (
+        this.successes.some((s) => s.row.deliveryId === id) ||
+        this.failures.some((f) => f.row.deliveryId === id)
+      )
+        continue;
       entry.abandoned = true;
       entry.abort?.abort();
       this.failures.push({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HeraldError, type IssueDetail } from '../errors';
 
 /** A channel name: lower-case words separated by dots, dashes or underscores (`order.approved`). */

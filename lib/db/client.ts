@@ -37,7 +37,10 @@ export function createDb(pool: pg.Pool): Db {
 
 export function databaseUrl(): string {
   const url = config().DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is not set (the start command sets it when it runs the embedded PostgreSQL)');
+  if (!url)
+    throw new Error(
+      'DATABASE_URL is not set (the start command sets it when it runs the embedded PostgreSQL)',
+    );
   return url;
 }
 

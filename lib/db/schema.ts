@@ -66,7 +66,10 @@ export const subscriptions = herald.table(
     check('subscriptions_name_format', sql`${t.name} ~ '^[a-z0-9][a-z0-9._-]{0,99}$'`),
     check('subscriptions_pattern_format', sql`${t.channelPattern} ~ '^([a-z0-9*][a-z0-9._*-]{0,199})$'`),
     check('subscriptions_max_attempts_positive', sql`${t.maxAttempts} >= 1`),
-    check('subscriptions_backoff_positive', sql`${t.backoffBaseMs} > 0 AND ${t.backoffMaxMs} >= ${t.backoffBaseMs}`),
+    check(
+      'subscriptions_backoff_positive',
+      sql`${t.backoffBaseMs} > 0 AND ${t.backoffMaxMs} >= ${t.backoffBaseMs}`,
+    ),
     check('subscriptions_timeout_positive', sql`${t.timeoutMs} > 0`),
     check('subscriptions_concurrency_positive', sql`${t.concurrency} > 0`),
     check('subscriptions_lease_positive', sql`${t.leaseMs} >= 1000`),

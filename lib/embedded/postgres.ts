@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -47,7 +47,9 @@ function runAsUser(): RunAs {
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], { stdio: 'ignore' });
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres'], {
+      stdio: 'ignore',
+    });
     return { uid: id('-u'), gid: id('-g') };
   }
 }
@@ -72,13 +74,19 @@ function ensureOwned(dir: string, user: RunAs) {
 
 function run(binary: string, args: string[], user: RunAs): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { ...user, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(binary, args, {
+      ...user,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${path.basename(binary)} failed (${code}): ${output.trim()}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(binary)} failed (${code}): ${output.trim()}`)),
     );
   });
 }
@@ -155,7 +163,14 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
     try {
       await run(
         bin.initdb,
-        [`--pgdata=${dataDir}`, '--username=postgres', '--auth=scram-sha-256', `--pwfile=${initPw}`, '--encoding=UTF8', '--locale=C'],
+        [
+          `--pgdata=${dataDir}`,
+          '--username=postgres',
+          '--auth=scram-sha-256',
+          `--pwfile=${initPw}`,
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
         user,
       );
     } finally {
@@ -172,12 +187,20 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
   const child = spawn(
     bin.postgres,
     [
-      '-D', dataDir, '-p', String(port),
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
-      '-c', 'shared_buffers=256MB',
-      '-c', 'synchronous_commit=on',
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'synchronous_commit=on',
     ],
     { ...user, stdio: ['ignore', log, log], env: { ...process.env, LC_ALL: 'C' } },
   );

@@ -54,7 +54,8 @@ interface CommonOptions {
   leaseMs?: number;
 }
 
-export interface ChannelSubscription<T extends ChannelSchemas, C extends keyof T & string> extends CommonOptions {
+export interface ChannelSubscription<T extends ChannelSchemas, C extends keyof T & string>
+  extends CommonOptions {
   channel: C;
   handler: (payload: z.output<T[C]>, context: HandlerContext) => Promise<HandlerResult>;
 }
@@ -83,9 +84,9 @@ const patternPattern = /^[a-z0-9*][a-z0-9._*-]{0,199}$/;
  * `subscribe({ name: 'welcome', channel: 'user.created', handler: async (p) => … })`.
  */
 export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
-  return function subscribe<C extends keyof T & string>(
-    options: ChannelSubscription<T, C> | PatternSubscription,
-  ): Subscription {
+  function subscribe<C extends keyof T & string>(options: ChannelSubscription<T, C>): Subscription;
+  function subscribe(options: PatternSubscription): Subscription;
+  function subscribe(options: ChannelSubscription<T, keyof T & string> | PatternSubscription): Subscription {
     const channelPattern = 'channel' in options ? options.channel : options.pattern;
     if (!namePattern.test(options.name)) throw new Error(`invalid subscription name "${options.name}"`);
     if (!patternPattern.test(channelPattern)) throw new Error(`invalid channel pattern "${channelPattern}"`);
@@ -101,5 +102,6 @@ export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
       leaseMs: options.leaseMs,
       handler: options.handler as Subscription['handler'],
     };
-  };
+  }
+  return subscribe;
 }

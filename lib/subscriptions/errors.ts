@@ -21,7 +21,10 @@ export class RetryableError extends Error {
   readonly code?: string;
   readonly retryAfterMs?: number;
   readonly result?: unknown;
-  constructor(message: string, options: { code?: string; retryAfterMs?: number; result?: unknown; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { code?: string; retryAfterMs?: number; result?: unknown; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
@@ -48,14 +51,21 @@ export interface ClassifiedFailure {
 
 /** Normalises anything a handler may throw (including non-Error values) once. */
 export function classifyFailure(thrown: unknown): ClassifiedFailure {
-  const error = thrown instanceof Error ? thrown : new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
+  const error =
+    thrown instanceof Error
+      ? thrown
+      : new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
   const withCode = error as { code?: unknown };
   return {
     error: error.message || error.name,
     stack: error.stack ?? null,
     code: typeof withCode.code === 'string' ? withCode.code : null,
-    retryAfterMs: error instanceof RetryableError && error.retryAfterMs !== undefined ? Math.max(0, Math.round(error.retryAfterMs)) : null,
+    retryAfterMs:
+      error instanceof RetryableError && error.retryAfterMs !== undefined
+        ? Math.max(0, Math.round(error.retryAfterMs))
+        : null,
     permanent: error instanceof PermanentError,
-    result: error instanceof PermanentError || error instanceof RetryableError ? (error.result ?? null) : null,
+    result:
+      error instanceof PermanentError || error instanceof RetryableError ? (error.result ?? null) : null,
   };
 }

@@ -6,7 +6,11 @@ import type { Subscription } from './define';
  * Upserts the subscriptions declared in code, so that events published while no worker runs
  * still fan out to them. The paused flag is runtime state and is left as operators set it.
  */
-export async function syncSubscriptions(db: Executor, subscriptions: readonly Subscription[], defaultLeaseMs: number) {
+export async function syncSubscriptions(
+  db: Executor,
+  subscriptions: readonly Subscription[],
+  defaultLeaseMs: number,
+) {
   if (subscriptions.length === 0) return;
   const rows = subscriptions.map((s) => ({
     name: s.name,

@@ -14,7 +14,10 @@ export interface WorkerProcess {
 }
 
 /** Starts a real worker process (worker/main.ts) running the test subscriptions. */
-export async function startWorkerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: root,
     env: {
@@ -31,7 +34,10 @@ export async function startWorkerProcess(databaseUrl: string, env: Record<string
   child.stderr?.on('data', (c) => (output += c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const id = await new Promise<string>((resolve, reject) => {
-    child.on('message', (m: { type?: string; worker?: string }) => m.type === 'ready' && resolve(m.worker ?? ''));
+    child.on(
+      'message',
+      (m: { type?: string; worker?: string }) => m.type === 'ready' && resolve(m.worker ?? ''),
+    );
     exited.then((code) => reject(new Error(`worker exited (${code}) before it was ready: ${output}`)));
   });
   return {
