@@ -241,9 +241,9 @@ LANGUAGE sql AS $$
     SELECT input.*, prev.manual_next AS was_manual, prev.claimed_at,
            (coalesce(input.permanent, false)
              OR prev.attempts - prev.attempts_before_replay >= s.max_attempts) AS is_dead,
-           now() + least(coalesce(greatest(input.retry_after_ms, 0),
-                                  herald.backoff_ms(prev.attempts - prev.attempts_before_replay,
-                                                    s.backoff_base_ms, s.backoff_max_ms)),
+           now() + least(CASE WHEN input.retry_after_ms IS NOT NULL THEN greatest(input.retry_after_ms, 0)
+                              ELSE herald.backoff_ms(prev.attempts - prev.attempts_before_replay,
+                                                     s.backoff_base_ms, s.backoff_max_ms) END,
                          86400000) * interval '1 millisecond' AS next_run
     FROM input
     JOIN herald.deliveries prev ON prev.id = input.id
