@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -185,3 +186,149 @@ export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
+
+// ─── Email: Postmark webhooks and the local Postmark sandbox (issue 8) ───────────────────────────
+
+export const emailRecordTypes = [
+  'Delivery',
+  'Bounce',
+  'SpamComplaint',
+  'Open',
+  'Click',
+  'SubscriptionChange',
+] as const;
+export type EmailRecordType = (typeof emailRecordTypes)[number];
+
+/**
+ * What Postmark told us about a sent email (its webhooks), linked by MessageID to the attempt
+ * that sent it. Records for message ids we do not know are kept unlinked (attempt_id NULL); a
+ * trigger links them if the attempt is recorded later (the webhook can beat the worker's write).
+ */
+export const emailEvents = herald.table(
+  'email_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    recordType: text('record_type', { enum: emailRecordTypes }).notNull(),
+    messageId: text('message_id').notNull(),
+    recipient: text('recipient'),
+    /** When it happened at Postmark (DeliveredAt, BouncedAt, ReceivedAt, ChangedAt). */
+    occurredAt: tstz('occurred_at'),
+    attemptId: bigint('attempt_id', { mode: 'number' }).references(() => attempts.id, {
+      onDelete: 'set null',
+    }),
+    deliveryId: bigint('delivery_id', { mode: 'number' }).references(() => deliveries.id, {
+      onDelete: 'set null',
+    }),
+    /** sha256 of the canonical payload: Postmark re-posts the same record, we store it once. */
+    dedupeKey: text('dedupe_key').notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: tstz('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      'email_events_record_type_valid',
+      sql`${t.recordType} IN ('Delivery','Bounce','SpamComplaint','Open','Click','SubscriptionChange')`,
+    ),
+    check('email_events_message_id_length', sql`length(${t.messageId}) BETWEEN 1 AND 200`),
+    uniqueIndex('email_events_dedupe_key').on(t.dedupeKey),
+    index('email_events_message_id').on(t.messageId),
+    index('email_events_delivery').on(t.deliveryId, t.occurredAt).where(sql`${t.deliveryId} IS NOT NULL`),
+  ],
+);
+
+export const sandboxEndpoints = ['email', 'batch', 'withTemplate'] as const;
+export const sandboxStatuses = ['accepted', 'rejected'] as const;
+
+/** Every message the local Postmark sandbox received, accepted or refused (the "Sandbox outbox"). */
+export const sandboxMessages = herald.table(
+  'sandbox_messages',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** Postmark's MessageID; refused messages have none. */
+    messageId: text('message_id'),
+    endpoint: text('endpoint', { enum: sandboxEndpoints }).notNull(),
+    status: text('status', { enum: sandboxStatuses }).notNull(),
+    httpStatus: integer('http_status').notNull(),
+    errorCode: integer('error_code').notNull().default(0),
+    errorMessage: text('error_message'),
+    fromAddress: text('from_address'),
+    toAddress: text('to_address'),
+    subject: text('subject'),
+    textBody: text('text_body'),
+    htmlBody: text('html_body'),
+    tag: text('tag'),
+    messageStream: text('message_stream'),
+    /** The message as received (template messages keep their TemplateModel here). */
+    request: jsonb('request').notNull(),
+    receivedAt: tstz('received_at').notNull().defaultNow(),
+    /** The webhook the sandbox posted back (Delivery or Bounce), when and with what outcome. */
+    webhookType: text('webhook_type'),
+    webhookPostedAt: tstz('webhook_posted_at'),
+    webhookError: text('webhook_error'),
+  },
+  (t) => [
+    check('sandbox_messages_endpoint_valid', sql`${t.endpoint} IN ('email','batch','withTemplate')`),
+    check('sandbox_messages_status_valid', sql`${t.status} IN ('accepted','rejected')`),
+    check('sandbox_messages_accepted_has_id', sql`(${t.status} = 'accepted') = (${t.messageId} IS NOT NULL)`),
+    uniqueIndex('sandbox_messages_message_id').on(t.messageId).where(sql`${t.messageId} IS NOT NULL`),
+    index('sandbox_messages_received').on(t.receivedAt, t.id),
+    index('sandbox_messages_to').on(t.toAddress, t.receivedAt),
+  ],
+);
+
+/**
+ * The sandbox's controls: one row (id = 1), shared by the sandbox process and the dashboard.
+ * Maintenance is a window: from `maintenance_starts_at` until `maintenance_ends_at` (open-ended
+ * when NULL), so "down for 30 s" ends by itself and a window can be scheduled ahead.
+ */
+export const sandboxSettings = herald.table(
+  'sandbox_settings',
+  {
+    id: integer('id').primaryKey().default(1),
+    maintenanceStartsAt: tstz('maintenance_starts_at'),
+    maintenanceEndsAt: tstz('maintenance_ends_at'),
+    /** Share of requests answered with a 500, 0 to 1. */
+    failureRate: doublePrecision('failure_rate').notNull().default(0),
+    /** Extra time before each answer. */
+    latencyMs: integer('latency_ms').notNull().default(0),
+    /** Sent as Retry-After (seconds) with maintenance and 429 answers; none when NULL. */
+    retryAfterSeconds: integer('retry_after_seconds'),
+    /** How long after accepting a message the sandbox posts its Delivery/Bounce webhook. */
+    webhookDelayMs: integer('webhook_delay_ms').notNull().default(1_000),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+    updatedBy: text('updated_by'),
+  },
+  (t) => [
+    check('sandbox_settings_single_row', sql`${t.id} = 1`),
+    check('sandbox_settings_failure_rate_range', sql`${t.failureRate} >= 0 AND ${t.failureRate} <= 1`),
+    check('sandbox_settings_latency_range', sql`${t.latencyMs} BETWEEN 0 AND 120000`),
+    check('sandbox_settings_retry_after_range', sql`${t.retryAfterSeconds} BETWEEN 0 AND 86400`),
+    check('sandbox_settings_webhook_delay_range', sql`${t.webhookDelayMs} BETWEEN 0 AND 600000`),
+    check(
+      'sandbox_settings_window_order',
+      sql`${t.maintenanceEndsAt} IS NULL OR ${t.maintenanceStartsAt} IS NULL OR ${t.maintenanceEndsAt} > ${t.maintenanceStartsAt}`,
+    ),
+  ],
+);
+
+/** Addresses the sandbox treats as inactive: sending to them gets ErrorCode 406, like Postmark. */
+export const sandboxInactiveAddresses = herald.table(
+  'sandbox_inactive_addresses',
+  {
+    email: text('email').primaryKey(),
+    reason: text('reason').notNull().default('ManualSuppression'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('sandbox_inactive_email_lower', sql`${t.email} = lower(${t.email})`),
+    check(
+      'sandbox_inactive_reason_valid',
+      sql`${t.reason} IN ('HardBounce','SpamComplaint','ManualSuppression')`,
+    ),
+  ],
+);
+
+export type EmailEventRow = typeof emailEvents.$inferSelect;
+export type SandboxMessageRow = typeof sandboxMessages.$inferSelect;
+export type SandboxSettingsRow = typeof sandboxSettings.$inferSelect;
+export type SandboxInactiveAddressRow = typeof sandboxInactiveAddresses.$inferSelect;
