@@ -23,6 +23,20 @@ const envSchema = z.object({
   HERALD_LISTENER_PING_MS: positiveInt(5_000),
   HERALD_NOTIFY: z.enum(['on', 'off']).default('on'),
   HERALD_SUBSCRIPTIONS: z.string().min(1).optional(),
+  // Email through Postmark (issue 8). Without a server token, email goes to the local sandbox.
+  POSTMARK_SERVER_TOKEN: z.string().trim().min(1).optional(),
+  /** Where the Postmark API lives: the real one by default with a token, the sandbox without. */
+  POSTMARK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  POSTMARK_MESSAGE_STREAM: z.string().trim().min(1).default('outbound'),
+  EMAIL_FROM: z.string().trim().min(3).default('Herald Shop <orders@herald.example>'),
+  /** HTTP basic auth Postmark puts in the webhook URL (https://user:password@host/api/v1/webhooks/postmark). */
+  POSTMARK_WEBHOOK_USER: z.string().min(1).default('postmark'),
+  POSTMARK_WEBHOOK_PASSWORD: z.string().min(8).optional(),
+  /** The local Postmark sandbox: its port and the server token it accepts. */
+  HERALD_SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(4025),
+  HERALD_SANDBOX_TOKEN: z.string().min(1).default('herald-sandbox'),
+  /** Where the sandbox posts webhooks back to: the app's base URL. Default http://127.0.0.1:$PORT. */
+  HERALD_APP_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -1,0 +1,69 @@
+import type { RetryPolicy, Subscription } from '../subscriptions/define';
+import { subscribe } from '../subscriptions/index';
+import { emailSettings } from './config';
+import { renderOrderConfirmation } from './order-confirmation';
+import { createPostmarkSender, type EmailSender } from './postmark';
+
+export interface EmailSubscriptionOptions {
+  /** Defaults to the configured sender (Postmark with a token, else the local sandbox), made on first use. */
+  sender?: EmailSender;
+  retry?: RetryPolicy;
+  timeoutMs?: number;
+  concurrency?: number;
+}
+
+/** The configured sender, created lazily so that importing the subscriptions never reads the environment. */
+function lazyConfiguredSender(): EmailSender {
+  let sender: EmailSender | undefined;
+  return {
+    send(email, signal) {
+      sender ??= createPostmarkSender(emailSettings());
+      return sender.send(email, signal);
+    },
+  };
+}
+
+/**
+ * `order-confirmation-email` (order.approved → a rendered confirmation) and `email`
+ * (email.send → that message). Both return Postmark's { messageId, submittedAt, to }, which the
+ * worker keeps on the attempt; webhooks find the attempt by that messageId.
+ */
+export function emailSubscriptions(options: EmailSubscriptionOptions = {}): Subscription[] {
+  const sender = options.sender ?? lazyConfiguredSender();
+  const common = {
+    retry: options.retry,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    concurrency: options.concurrency ?? 10,
+  };
+  return [
+    subscribe({
+      name: 'order-confirmation-email',
+      channel: 'order.approved',
+      ...common,
+      handler: async (order, ctx) => {
+        const email = renderOrderConfirmation(order);
+        return sender.send(
+          { ...email, metadata: { ...email.metadata, heraldDeliveryId: String(ctx.deliveryId) } },
+          ctx.signal,
+        );
+      },
+    }),
+    subscribe({
+      name: 'email',
+      channel: 'email.send',
+      ...common,
+      handler: async (message, ctx) =>
+        sender.send(
+          {
+            to: message.to,
+            subject: message.subject,
+            textBody: message.text,
+            htmlBody: message.html,
+            tag: message.tag,
+            metadata: { heraldDeliveryId: String(ctx.deliveryId) },
+          },
+          ctx.signal,
+        ),
+    }),
+  ];
+}
