@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '../lib/db/migrate';
@@ -25,9 +26,12 @@ export function withDatabase(url: string, database: string): string {
  */
 export default async function setup(project: TestProject) {
   let embedded: EmbeddedPostgres | undefined;
+  let embeddedDir: string | undefined;
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    embedded = await startEmbeddedPostgres({ dir: '.herald/test-postgres' });
+    // A cluster of this run's own (initdb takes ~2 s), so concurrent test runs never collide.
+    embeddedDir = `.herald/test-postgres-${process.pid}`;
+    embedded = await startEmbeddedPostgres({ dir: embeddedDir });
     serverUrl = embedded.url;
   }
   const template = `herald_template_${process.pid}`;
@@ -56,5 +60,6 @@ export default async function setup(project: TestProject) {
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.end();
     await embedded?.stop();
+    if (embeddedDir) fs.rmSync(embeddedDir, { recursive: true, force: true });
   };
 }

@@ -81,6 +81,7 @@ export class Worker extends EventEmitter {
   private claiming: Promise<void> | undefined;
   private flushing: Promise<void> | undefined;
   private waitingFlag = false;
+  private claimFailures = 0;
   private stopping = false;
   private stopped: Promise<void> | undefined;
 
@@ -163,9 +164,15 @@ export class Worker extends EventEmitter {
           limits,
         );
       } catch (error) {
-        this.log.error({ err: errorText(error) }, 'claim failed; retrying on the next tick');
+        // The database may be restarting. Try again soon rather than at the next poll, which
+        // may be far off; notifications cannot be relied on to wake us meanwhile.
+        this.claimFailures++;
+        const delay = Math.min(this.pollIntervalMs, 50 * 2 ** Math.min(this.claimFailures, 6));
+        this.log.error({ err: errorText(error), retryInMs: delay }, 'claim failed');
+        setTimeout(() => this.wake(), delay).unref();
         return;
       }
+      this.claimFailures = 0;
       if (rows.length > 0) this.waitingFlag = false; // the claim cleared it in the database
       for (const row of rows) {
         const lane = this.lanes.find((l) => l.sub.name === row.subscription)!;
