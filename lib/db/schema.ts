@@ -332,3 +332,38 @@ export type EmailEventRow = typeof emailEvents.$inferSelect;
 export type SandboxMessageRow = typeof sandboxMessages.$inferSelect;
 export type SandboxSettingsRow = typeof sandboxSettings.$inferSelect;
 export type SandboxInactiveAddressRow = typeof sandboxInactiveAddresses.$inferSelect;
+
+/**
+ * HTTP API keys. Only a SHA-256 of the secret is stored: the secret is 32 random bytes, so
+ * a fast hash is safe (no dictionary to attack, unlike passwords) and keeps the lookup on
+ * the hot publish path to one indexed equality. `prefix` is public and shown in listings.
+ */
+export const apiKeyScopes = ['publish', 'read', 'operate'] as const;
+
+export const apiKeys = herald.table(
+  'api_keys',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    scopes: text('scopes').array().notNull(),
+    publishChannels: text('publish_channels').array().notNull().default(sql`'{}'::text[]`),
+    rateLimitPerMinute: integer('rate_limit_per_minute').notNull().default(6_000),
+    createdAt: createdAt(),
+    createdBy: text('created_by'),
+    revokedAt: tstz('revoked_at'),
+    /** Updated at most once a minute per key, so recording use costs nothing on most requests. */
+    lastUsedAt: tstz('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('api_keys_name').on(t.name),
+    uniqueIndex('api_keys_prefix').on(t.prefix),
+    uniqueIndex('api_keys_secret_hash').on(t.secretHash),
+    check('api_keys_name_format', sql`length(${t.name}) BETWEEN 1 AND 100`),
+    check('api_keys_scopes_valid', sql`${t.scopes} <@ ARRAY['publish','read','operate']::text[]`),
+    check('api_keys_rate_limit_positive', sql`${t.rateLimitPerMinute} BETWEEN 1 AND 1000000`),
+  ],
+);
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
