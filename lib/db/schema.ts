@@ -367,3 +367,102 @@ export const apiKeys = herald.table(
 );
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+// ─── Dashboard sign-in (issue 5) ─────────────────────────────────────────────────────────────────
+// better-auth's four core models, in Herald's schema. Property names are the ones better-auth
+// asks its Drizzle adapter for (camelCase); columns stay snake_case like the rest of Herald.
+
+export const userRoles = ['viewer', 'support', 'operator', 'admin'] as const;
+
+/** Dashboard people. `role` decides their powers (lib/auth/principal.ts); `disabled` locks them out. */
+export const users = herald.table(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    emailVerified: boolean('email_verified').notNull().default(false),
+    image: text('image'),
+    role: text('role', { enum: userRoles }).notNull().default('viewer'),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_email').on(t.email),
+    check('users_email_lower', sql`${t.email} = lower(${t.email})`),
+    check('users_role_valid', sql`${t.role} IN ('viewer','support','operator','admin')`),
+  ],
+);
+
+/** Signed-in sessions; the cookie carries `token`, signed with HERALD_AUTH_SECRET. */
+export const sessions = herald.table(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    token: text('token').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: tstz('expires_at').notNull(),
+    ipAddress: text('ip_address'),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('sessions_token').on(t.token), index('sessions_user').on(t.userId)],
+);
+
+/** Credentials: for email + password, one row with providerId 'credential' and the scrypt hash. */
+export const accounts = herald.table(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id').notNull(),
+    providerId: text('provider_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    accessToken: text('access_token'),
+    refreshToken: text('refresh_token'),
+    idToken: text('id_token'),
+    accessTokenExpiresAt: tstz('access_token_expires_at'),
+    refreshTokenExpiresAt: tstz('refresh_token_expires_at'),
+    scope: text('scope'),
+    password: text('password'),
+    createdAt: createdAt(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('accounts_user').on(t.userId)],
+);
+
+/** better-auth's one-time values (unused by email + password today; the library expects the model). */
+export const verifications = herald.table('verifications', {
+  id: text('id').primaryKey(),
+  identifier: text('identifier').notNull(),
+  value: text('value').notNull(),
+  expiresAt: tstz('expires_at').notNull(),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * Failed sign-ins per account (`account:<email>`) and per address (`address:<ip>`): the counts
+ * behind lockouts, shared by every app instance because they live in the database.
+ */
+export const signInThrottle = herald.table('sign_in_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  windowStartedAt: tstz('window_started_at').notNull().defaultNow(),
+  lockedUntil: tstz('locked_until'),
+});
+
+/** First-run setup links: only a SHA-256 of the token is kept; usable once, while no user exists. */
+export const setupTokens = herald.table('setup_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  createdAt: createdAt(),
+  expiresAt: tstz('expires_at').notNull(),
+  usedAt: tstz('used_at'),
+});
+
+export type UserRow = typeof users.$inferSelect;
