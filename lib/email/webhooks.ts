@@ -104,24 +104,29 @@ export interface StoredWebhook {
 
 /**
  * Stores one record, linked by MessageID to the attempt that sent it (attempts.result->>'messageId',
- * indexed). One statement: unknown message ids are stored unlinked (a trigger links them when the
+ * indexed), under an advisory lock on the message id: unknown message ids are stored unlinked (a trigger links them when the
  * attempt is recorded later), a repeated record is skipped by its dedupe key.
  */
 export async function storePostmarkWebhook(db: Executor, webhook: PostmarkWebhook): Promise<StoredWebhook> {
   const { recipient, occurredAt } = essentials(webhook);
-  const result = await db.execute<{ id: number; attempt_id: number | null }>(sql`
-    INSERT INTO herald.email_events
-      (record_type, message_id, recipient, occurred_at, attempt_id, delivery_id, dedupe_key, payload)
-    SELECT ${webhook.RecordType}, ${webhook.MessageID}, ${recipient}, ${new Date(occurredAt).toISOString()}::timestamptz,
-           a.id, a.delivery_id, ${dedupeKey(webhook)}, ${JSON.stringify(webhook)}::jsonb
-    FROM (SELECT 1) AS one
-    LEFT JOIN LATERAL (
-      SELECT id, delivery_id FROM herald.attempts
-      WHERE result->>'messageId' = ${webhook.MessageID}
-      ORDER BY id DESC LIMIT 1
-    ) a ON true
-    ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id, attempt_id`);
+  const result = await db.transaction(async (tx) => {
+    // Pairs with the trigger on herald.attempts (migration 0002): whichever of the webhook and
+    // the attempt commits second sees the first, so no record stays unlinked by a race.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(1212436548, hashtext(${webhook.MessageID}))`);
+    return tx.execute<{ id: number; attempt_id: number | null }>(sql`
+      INSERT INTO herald.email_events
+        (record_type, message_id, recipient, occurred_at, attempt_id, delivery_id, dedupe_key, payload)
+      SELECT ${webhook.RecordType}, ${webhook.MessageID}, ${recipient}, ${new Date(occurredAt).toISOString()}::timestamptz,
+             a.id, a.delivery_id, ${dedupeKey(webhook)}, ${JSON.stringify(webhook)}::jsonb
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (
+        SELECT id, delivery_id FROM herald.attempts
+        WHERE result->>'messageId' = ${webhook.MessageID}
+        ORDER BY id DESC LIMIT 1
+      ) a ON true
+      ON CONFLICT (dedupe_key) DO NOTHING
+      RETURNING id, attempt_id`);
+  });
   const row = result.rows[0];
   return {
     id: row?.id ?? null,
