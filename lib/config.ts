@@ -43,6 +43,13 @@ export type Config = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  // HTTP API (issue 4).
+  /** Largest request body the API reads, in bytes; bigger ones get 413 without being read. */
+  HERALD_API_BODY_LIMIT: positiveInt(256 * 1024),
+  /** Requests per minute a new API key may make unless `--rate-limit` says otherwise. */
+  HERALD_API_RATE_LIMIT: positiveInt(6_000),
+  /** Enables /api/v1/bench-baseline, the bare-INSERT route `npm run bench:api` compares against. */
+  HERALD_BENCH_BASELINE: z.enum(['0', '1']).default('0'),
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {

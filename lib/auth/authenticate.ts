@@ -1,0 +1,42 @@
+import { type Db, sharedDb } from '../db/client';
+import { apiKeyPrincipal, findActiveApiKey, touchApiKey } from './api-keys';
+import type { Principal } from './principal';
+
+export interface Authenticated {
+  principal: Principal;
+  /** Requests per minute this principal may make; undefined means unlimited (dashboard users). */
+  rateLimitPerMinute?: number;
+  /** The rate limiter's bucket id. */
+  rateKey?: number;
+}
+
+/** The bearer token of `Authorization: Bearer <token>`, or null. */
+export function bearerToken(request: Request): string | null {
+  const header = request.headers.get('authorization');
+  if (!header) return null;
+  const m = /^Bearer[ \t]+(\S{1,200})[ \t]*$/i.exec(header);
+  return m ? m[1]! : null;
+}
+
+/**
+ * Who is calling, with their rate limit, or null when nobody valid is. API keys come first;
+ * the dashboard's session cookie is the other way in.
+ */
+export async function authenticateRequest(db: Db, request: Request): Promise<Authenticated | null> {
+  const token = bearerToken(request);
+  if (token) {
+    const key = await findActiveApiKey(db, token);
+    if (!key) return null;
+    touchApiKey(db, key.id);
+    return { principal: apiKeyPrincipal(key), rateLimitPerMinute: key.rateLimitPerMinute, rateKey: key.id };
+  }
+  // ── SESSION: the dashboard sign-in adds its branch here ──────────────────────────────────
+  // const session = await authenticateSession(request);   // import { authenticateSession } from './session'
+  // if (session) return { principal: session };
+  return null;
+}
+
+/** The contract other modules use: the principal behind a request, or null. */
+export async function authenticate(request: Request): Promise<Principal | null> {
+  return (await authenticateRequest(sharedDb(), request))?.principal ?? null;
+}

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { deliveryStates } from '../db/schema';
+import { badString } from './json-inspect';
+
+/**
+ * The HTTP API's shapes, in zod: route handlers validate with them and the OpenAPI document
+ * (lib/http/openapi.ts) is generated from them, so the two cannot drift apart.
+ */
+
+/** A string PostgreSQL can store: no `\u0000`, no lone surrogates. */
+export const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => badString(s) === null, 'must not contain \\u0000 or a lone UTF-16 surrogate');
+
+const isoTime = z.iso
+  .datetime({ offset: true })
+  .meta({ description: 'RFC 3339 time, e.g. 2026-05-01T12:00:00Z' });
+const positiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const deliveryState = z.enum(deliveryStates);
+
+export const PublishRequest = z
+  .strictObject({
+    channel: z
+      .string()
+      .min(1)
+      .max(200)
+      .meta({ description: 'A channel of this installation, e.g. order.approved' }),
+    payload: z
+      .unknown()
+      .refine((v) => v !== undefined, 'required')
+      .meta({ description: "Validated against the channel's schema" }),
+    key: text(500).optional().meta({ description: 'Business key for lookup, e.g. order:1042 or an email' }),
+    idempotencyKey: text(500)
+      .optional()
+      .meta({
+        description: 'Unique per channel: a repeat answers 200 with the first event and publishes nothing',
+      }),
+    runAt: isoTime.optional().meta({ description: 'Deliver no earlier than this time' }),
+  })
+  .meta({ id: 'PublishRequest' });
+
+export const MAX_BATCH = 1_000;
+export const BatchRequest = z
+  .strictObject({ events: z.array(PublishRequest).min(1).max(MAX_BATCH) })
+  .meta({ id: 'BatchRequest' });
+
+export const DeliverySummary = z
+  .object({ id: positiveId, subscription: z.string(), state: deliveryState })
+  .meta({ id: 'DeliverySummary' });
+
+export const PublishResponse = z
+  .object({
+    id: positiveId,
+    channel: z.string(),
+    key: z.string().nullable(),
+    duplicate: z.boolean().meta({ description: 'True when the idempotency key had been used' }),
+    deliveries: z.array(DeliverySummary),
+  })
+  .meta({ id: 'PublishResponse' });
+
+export const BatchResponse = z
+  .object({
+    events: z.array(
+      z.object({ id: positiveId, channel: z.string(), key: z.string().nullable(), duplicate: z.boolean() }),
+    ),
+  })
+  .meta({ id: 'BatchResponse' });
+
+const limit = z.coerce.number().int().min(1).max(200).default(50);
+const cursor = text(200).optional().meta({ description: 'nextCursor from the previous page' });
+
+export const EventsQuery = z.strictObject({
+  channel: text(200).optional(),
+  key: text(500).optional(),
+  subscription: text(100).optional().meta({ description: 'Events with a delivery to this subscription' }),
+  state: deliveryState.optional().meta({ description: 'Events with a delivery in this state' }),
+  since: isoTime.optional().meta({ description: 'Created at or after' }),
+  until: isoTime.optional().meta({ description: 'Created before' }),
+  cursor,
+  limit,
+});
+
+export const DeliveriesQuery = z.strictObject({
+  state: deliveryState.optional(),
+  subscription: text(100).optional(),
+  channel: text(200).optional(),
+  eventId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  since: isoTime.optional().meta({ description: 'Last changed at or after' }),
+  until: isoTime.optional().meta({ description: 'Last changed before' }),
+  cursor,
+  limit,
+});
+
+const time = z.iso.datetime({ offset: true });
+const payloadOut = z.unknown().meta({ description: 'Masked unless the caller may read payloads' });
+
+export const Attempt = z
+  .object({
+    id: positiveId,
+    attempt: z.number().int(),
+    worker: z.string().nullable(),
+    startedAt: time,
+    finishedAt: time,
+    outcome: z.enum(['succeeded', 'failed', 'dead', 'lost']),
+    errorCode: z.string().nullable(),
+    error: z.string().nullable(),
+    result: payloadOut,
+    manual: z.boolean(),
+    nextRunAt: time.nullable(),
+  })
+  .meta({ id: 'Attempt' });
+
+export const Delivery = z
+  .object({
+    id: positiveId,
+    eventId: positiveId,
+    channel: z.string(),
+    eventKey: z.string().nullable(),
+    subscription: z.string(),
+    state: deliveryState,
+    attempts: z.number().int(),
+    runAt: time,
+    lastError: z.string().nullable(),
+    createdAt: time,
+    updatedAt: time,
+    finishedAt: time.nullable(),
+  })
+  .meta({ id: 'Delivery' });
+
+export const EventSummary = z
+  .object({
+    id: positiveId,
+    channel: z.string(),
+    key: z.string().nullable(),
+    source: z.string().nullable(),
+    payload: payloadOut,
+    runAt: time.nullable(),
+    createdAt: time,
+    deliveries: z.array(DeliverySummary),
+  })
+  .meta({ id: 'EventSummary' });
+
+export const EventDetail = EventSummary.extend({
+  idempotencyKey: z.string().nullable(),
+  deliveries: z.array(Delivery.extend({ attemptHistory: z.array(Attempt) })),
+}).meta({ id: 'EventDetail' });
+
+const page = <T extends z.ZodType>(item: T, id: string) =>
+  z
+    .object({
+      items: z.array(item),
+      nextCursor: z.string().nullable().meta({ description: 'null on the last page' }),
+    })
+    .meta({ id });
+
+export const EventPage = page(EventSummary, 'EventPage');
+export const DeliveryPage = page(Delivery, 'DeliveryPage');
+
+export const ActionRequest = z
+  .strictObject({ reason: text(1000).optional().meta({ description: 'Recorded in the audit log' }) })
+  .meta({ id: 'ActionRequest' });
+
+export const ActionResponse = z
+  .object({ id: positiveId, state: deliveryState })
+  .meta({ id: 'ActionResponse' });
+
+export const BulkReplayRequest = z
+  .strictObject({
+    subscription: text(100).optional(),
+    channel: text(200).optional(),
+    errorContains: text(500).optional().meta({ description: 'Case-insensitive substring of the last error' }),
+    since: isoTime.optional().meta({ description: 'Died at or after' }),
+    until: isoTime.optional().meta({ description: 'Died before' }),
+    ids: z.array(positiveId).min(1).max(10_000).optional(),
+    dryRun: z.boolean().default(false).meta({ description: 'Only count what would be replayed' }),
+    reason: text(1000).optional(),
+  })
+  .refine(
+    (f) => Boolean(f.subscription || f.channel || f.errorContains || f.since || f.until || f.ids),
+    'give at least one filter (subscription, channel, errorContains, since, until or ids)',
+  )
+  .meta({ id: 'BulkReplayRequest' });
+
+export const BulkReplayResponse = z
+  .object({
+    dryRun: z.boolean(),
+    matched: z.number().int(),
+    done: z.number().int().meta({ description: 'Replayed by this request (0 on a dry run)' }),
+    skipped: z.number().int(),
+  })
+  .meta({ id: 'BulkReplayResponse' });
+
+export const SubscriptionStateResponse = z
+  .object({
+    name: z.string(),
+    paused: z.boolean(),
+    changed: z.boolean().meta({ description: 'False when it already was in that state' }),
+  })
+  .meta({ id: 'SubscriptionState' });
+
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z
+        .array(z.object({ path: z.string(), message: z.string(), index: z.number().int().optional() }))
+        .optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
