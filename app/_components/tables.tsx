@@ -67,7 +67,7 @@ export function WorkersTable({ rows }: { rows: WorkerSummary[] }) {
                 <td className={td}>
                   <time
                     dateTime={w.lastHeartbeatAt.toISOString()}
-                    className={stale ? 'text-red-600' : undefined}
+                    className={stale ? 'text-red-600 dark:text-red-400' : undefined}
                   >
                     {Math.round(w.ageSeconds)} s ago{stale ? ' (not responding)' : ''}
                   </time>
