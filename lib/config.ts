@@ -23,6 +23,12 @@ const envSchema = z.object({
   HERALD_LISTENER_PING_MS: positiveInt(5_000),
   HERALD_NOTIFY: z.enum(['on', 'off']).default('on'),
   HERALD_SUBSCRIPTIONS: z.string().min(1).optional(),
+  /** Succeeded and discarded deliveries (and events nothing needs) are removed after this many days. */
+  HERALD_RETENTION_DAYS: z.coerce.number().positive().default(14),
+  /** Dead deliveries stay until replayed or discarded, at most this many days. */
+  HERALD_DEAD_RETENTION_DAYS: z.coerce.number().positive().default(90),
+  HERALD_PRUNE_INTERVAL_MS: positiveInt(60_000),
+  HERALD_ROLLUP_INTERVAL_MS: positiveInt(1_000),
   // Email through Postmark (issue 8). Without a server token, email goes to the local sandbox.
   POSTMARK_SERVER_TOKEN: z.string().trim().min(1).optional(),
   /** Where the Postmark API lives: the real one by default with a token, the sandbox without. */
@@ -37,12 +43,6 @@ const envSchema = z.object({
   HERALD_SANDBOX_TOKEN: z.string().min(1).default('herald-sandbox'),
   /** Where the sandbox posts webhooks back to: the app's base URL. Default http://127.0.0.1:$PORT. */
   HERALD_APP_URL: z.url({ protocol: /^https?$/ }).optional(),
-});
-
-export type Config = z.infer<typeof envSchema>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
   // HTTP API (issue 4).
   /** Largest request body the API reads, in bytes; bigger ones get 413 without being read. */
   HERALD_API_BODY_LIMIT: positiveInt(256 * 1024),
@@ -50,6 +50,12 @@ export class ConfigError extends Error {
   HERALD_API_RATE_LIMIT: positiveInt(6_000),
   /** Enables /api/v1/bench-baseline, the bare-INSERT route `npm run bench:api` compares against. */
   HERALD_BENCH_BASELINE: z.enum(['0', '1']).default('0'),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {

@@ -7,6 +7,7 @@ import { createPool, databaseUrl } from '../lib/db/client';
 import { migrateDatabase } from '../lib/db/migrate';
 import { createLogger } from '../lib/log';
 import type { Subscription } from '../lib/subscriptions/define';
+import { Maintenance } from './maintenance';
 import { Worker } from './worker';
 
 interface SubscriptionModule {
@@ -40,11 +41,20 @@ async function main() {
     shutdownTimeoutMs: cfg.HERALD_SHUTDOWN_TIMEOUT_MS,
     prefetch: Number(process.env.HERALD_PREFETCH ?? 0) || undefined,
   });
+  const maintenance = new Maintenance({
+    pool,
+    log,
+    retentionDays: cfg.HERALD_RETENTION_DAYS,
+    deadRetentionDays: cfg.HERALD_DEAD_RETENTION_DAYS,
+    pruneIntervalMs: cfg.HERALD_PRUNE_INTERVAL_MS,
+    rollupIntervalMs: cfg.HERALD_ROLLUP_INTERVAL_MS,
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    maintenance.stop();
     await worker.stop();
     await pool.end();
     process.exit(0);
@@ -52,6 +62,7 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   await worker.start();
+  maintenance.start();
   process.send?.({ type: 'ready', worker: worker.id });
 }
 

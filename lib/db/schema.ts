@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgSchema,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -120,6 +121,8 @@ export const deliveries = herald.table(
     index('deliveries_runnable').on(t.subscription, t.runAt, t.id).where(sql`${t.state} = 'pending'`),
     index('deliveries_leases').on(t.leaseExpiresAt).where(sql`${t.state} = 'running'`),
     index('deliveries_dead').on(t.subscription, t.finishedAt).where(sql`${t.state} = 'dead'`),
+    // Retention walks finished history oldest first.
+    index('deliveries_finished').on(t.finishedAt).where(sql`${t.state} IN ('succeeded','discarded','dead')`),
   ],
 );
 
@@ -149,6 +152,8 @@ export const attempts = herald.table(
   (t) => [
     check('attempts_outcome_valid', sql`${t.outcome} IN ('succeeded','failed','dead','lost')`),
     index('attempts_delivery').on(t.deliveryId, t.attempt),
+    // The rollup job counts recent outcomes by time.
+    index('attempts_finished_at').on(t.finishedAt),
   ],
 );
 
@@ -466,3 +471,39 @@ export const setupTokens = herald.table('setup_tokens', {
 });
 
 export type UserRow = typeof users.$inferSelect;
+
+/**
+ * Throughput rollups for the dashboard: per second (kept 1 h) and per minute (kept 8 d), by
+ * channel (published) and by subscription (succeeded / failed / dead). Written by one worker at
+ * a time (worker/rollup.ts); charts never count history.
+ */
+export const activity = herald.table(
+  'activity',
+  {
+    resolution: text('resolution', { enum: ['second', 'minute'] }).notNull(),
+    bucket: tstz('bucket').notNull(),
+    channel: text('channel').notNull().default(''),
+    subscription: text('subscription').notNull().default(''),
+    published: integer('published').notNull().default(0),
+    succeeded: integer('succeeded').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    dead: integer('dead').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.resolution, t.bucket, t.channel, t.subscription] }),
+    check('activity_resolution_valid', sql`${t.resolution} IN ('second','minute')`),
+  ],
+);
+
+/** Single-row bookkeeping for background jobs (what retention has removed so far). */
+export const maintenanceState = herald.table('maintenance_state', {
+  id: integer('id').primaryKey().default(1),
+  /** Finished history before this time has been removed: lookups say "older than retention". */
+  prunedBefore: tstz('pruned_before'),
+  deadPrunedBefore: tstz('dead_pruned_before'),
+  lastPruneAt: tstz('last_prune_at'),
+  /** Events up to this id were looked at by retention (its keyset cursor). */
+  eventsCheckedThrough: bigint('events_checked_through', { mode: 'number' }).notNull().default(0),
+  /** Rollups are complete up to here (see herald.roll_up). */
+  rolledUntil: tstz('rolled_until'),
+});

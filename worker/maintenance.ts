@@ -1,0 +1,84 @@
+import type pg from 'pg';
+import type { Logger } from '../lib/log';
+
+export interface MaintenanceOptions {
+  pool: pg.Pool;
+  log: Logger;
+  retentionDays: number;
+  deadRetentionDays: number;
+  pruneIntervalMs: number;
+  rollupIntervalMs: number;
+}
+
+/** NOTIFY payloads must stay under 8,000 bytes: send only the newest seconds. */
+const MAX_SECONDS_IN_NOTIFY = 10;
+
+/**
+ * Background upkeep that every worker offers and one performs at a time (the SQL functions
+ * take advisory locks or SKIP LOCKED): throughput rollups for the dashboard, announced with
+ * one small NOTIFY per interval, and retention in small batches that never stall claims.
+ */
+export class Maintenance {
+  private timers: NodeJS.Timeout[] = [];
+  private pruning = false;
+  private rolling = false;
+
+  constructor(private readonly options: MaintenanceOptions) {}
+
+  start() {
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const timer = setInterval(() => void fn(), ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.options.rollupIntervalMs, () => this.rollUp());
+    every(this.options.pruneIntervalMs, () => this.prune());
+  }
+
+  stop() {
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  async rollUp(): Promise<void> {
+    if (this.rolling) return;
+    this.rolling = true;
+    try {
+      const { rows } = await this.options.pool.query<{ r: { seconds: unknown[] } | null }>(
+        'SELECT herald.roll_up() AS r',
+      );
+      const result = rows[0]?.r;
+      if (result) {
+        const payload = JSON.stringify({ ...result, seconds: result.seconds.slice(-MAX_SECONDS_IN_NOTIFY) });
+        await this.options.pool.query(`SELECT pg_notify('herald_activity', $1)`, [payload]);
+      }
+    } catch (error) {
+      this.options.log.warn({ err: String((error as Error).message) }, 'rollup failed');
+    } finally {
+      this.rolling = false;
+    }
+  }
+
+  /** Removes expired history batch by batch until nothing is left to remove. */
+  async prune(): Promise<number> {
+    if (this.pruning) return 0;
+    this.pruning = true;
+    let total = 0;
+    try {
+      for (;;) {
+        const { rows } = await this.options.pool.query<{ n: number }>(
+          `SELECT herald.prune_history($1 * interval '1 day', $2 * interval '1 day') AS n`,
+          [this.options.retentionDays, this.options.deadRetentionDays],
+        );
+        const n = rows[0]?.n ?? 0;
+        total += n;
+        if (n === 0) break;
+      }
+      if (total > 0) this.options.log.info({ removed: total }, 'retention removed expired history');
+    } catch (error) {
+      this.options.log.warn({ err: String((error as Error).message) }, 'retention failed');
+    } finally {
+      this.pruning = false;
+    }
+    return total;
+  }
+}
