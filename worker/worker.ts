@@ -4,6 +4,7 @@ import os from 'node:os';
 import type pg from 'pg';
 import { type ChannelSchemas, validatePayload } from '../lib/channels/registry';
 import { createDb } from '../lib/db/client';
+import { Listener } from '../lib/db/listener';
 import { HeraldError } from '../lib/errors';
 import type { Logger } from '../lib/log';
 import type { HandlerContext, Subscription } from '../lib/subscriptions/define';
@@ -14,7 +15,6 @@ import {
   PermanentError,
 } from '../lib/subscriptions/errors';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
-import { Listener } from './listener';
 import * as q from './queries';
 
 export interface WorkerOptions {
@@ -111,7 +111,7 @@ export class Worker extends EventEmitter {
     if (this.options.notify !== false) {
       this.listener = new Listener({
         url: this.options.url,
-        channel: 'herald_wakeup',
+        channels: ['herald_wakeup'],
         onNotify: () => this.wake(),
         onListening: () => this.wake(),
         pingIntervalMs: this.options.listenerPingMs ?? 5_000,

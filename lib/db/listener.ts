@@ -1,20 +1,22 @@
 import pg from 'pg';
-import type { Logger } from '../lib/log';
+import type { Logger } from '../log';
 
 export interface ListenerOptions {
   url: string;
-  channel: string;
+  channels: readonly string[];
   /** A notification arrived. */
-  onNotify: () => void;
+  onNotify: (channel: string, payload: string) => void;
   /** LISTEN is (re)established: sweep now for anything published while we were not listening. */
   onListening: () => void;
   /** How often to check the connection is alive; a dead one is replaced. */
   pingIntervalMs: number;
   log: Logger;
+  /** How the connection shows in pg_stat_activity. Default `herald-listener`. */
+  applicationName?: string;
 }
 
 /**
- * One dedicated LISTEN connection. A pooled client would lose its LISTEN when returned to the
+ * One dedicated LISTEN connection per process (a worker's wake-ups; a server's live feed). A pooled client would lose its LISTEN when returned to the
  * pool, and a silently dropped TCP connection may never emit 'error' (node-postgres #967), so
  * it pings with a short timeout and reconnects with jittered exponential backoff. After every
  * (re)connect it LISTENs first and then asks for a sweep, so nothing published in the gap is
@@ -27,6 +29,11 @@ export class Listener {
   private pingTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   reconnects = 0;
+  /** True while LISTEN is in place. */
+  get connected(): boolean {
+    return this.client !== undefined && this.failures === 0 && this.listening;
+  }
+  private listening = false;
 
   constructor(private readonly options: ListenerOptions) {}
 
@@ -41,22 +48,24 @@ export class Listener {
       keepAlive: true,
       keepAliveInitialDelayMillis: 5_000,
       connectionTimeoutMillis: 5_000,
-      application_name: 'herald-listener',
+      application_name: this.options.applicationName ?? 'herald-listener',
     });
     this.client = client;
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error('connection ended')));
-    client.on('notification', () => this.options.onNotify());
+    client.on('notification', (n) => this.options.onNotify(n.channel, n.payload ?? ''));
     try {
       await client.connect();
-      await client.query(`LISTEN ${client.escapeIdentifier(this.options.channel)}`);
+      for (const channel of this.options.channels)
+        await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
     } catch (error) {
       this.lost(client, error);
       return;
     }
     if (this.client !== client) return;
     this.failures = 0;
-    this.options.log.debug('listening for wake-ups');
+    this.listening = true;
+    this.options.log.debug({ channels: this.options.channels }, 'listening');
     this.schedulePing(client);
     this.options.onListening();
   }
@@ -84,6 +93,7 @@ export class Listener {
   private lost(client: pg.Client, error: unknown) {
     if (this.client !== client) return; // already replaced
     this.client = undefined;
+    this.listening = false;
     clearTimeout(this.pingTimer);
     // Destroy the socket: end() would wait on a connection that may never answer.
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
