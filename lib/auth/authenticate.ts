@@ -1,6 +1,7 @@
 import { type Db, sharedDb } from '../db/client';
 import { apiKeyPrincipal, findActiveApiKey, touchApiKey } from './api-keys';
 import type { Principal } from './principal';
+import { authenticateSession } from './session';
 
 export interface Authenticated {
   principal: Principal;
@@ -30,10 +31,9 @@ export async function authenticateRequest(db: Db, request: Request): Promise<Aut
     touchApiKey(db, key.id);
     return { principal: apiKeyPrincipal(key), rateLimitPerMinute: key.rateLimitPerMinute, rateKey: key.id };
   }
-  // ── SESSION: the dashboard sign-in adds its branch here ──────────────────────────────────
-  // const session = await authenticateSession(request);   // import { authenticateSession } from './session'
-  // if (session) return { principal: session };
-  return null;
+  // The dashboard's session cookie (throws `forbidden` for a cross-origin state change).
+  const session = await authenticateSession(request);
+  return session ? { principal: session } : null;
 }
 
 /** The contract other modules use: the principal behind a request, or null. */
