@@ -33,11 +33,9 @@ export const PublishRequest = z
       .refine((v) => v !== undefined, 'required')
       .meta({ description: "Validated against the channel's schema" }),
     key: text(500).optional().meta({ description: 'Business key for lookup, e.g. order:1042 or an email' }),
-    idempotencyKey: text(500)
-      .optional()
-      .meta({
-        description: 'Unique per channel: a repeat answers 200 with the first event and publishes nothing',
-      }),
+    idempotencyKey: text(500).optional().meta({
+      description: 'Unique per channel: a repeat answers 200 with the first event and publishes nothing',
+    }),
     runAt: isoTime.optional().meta({ description: 'Deliver no earlier than this time' }),
   })
   .meta({ id: 'PublishRequest' });

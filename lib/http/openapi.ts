@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import { channels } from '../channels';
+import {
+  ActionRequest,
+  ActionResponse,
+  BatchRequest,
+  BatchResponse,
+  BulkReplayRequest,
+  BulkReplayResponse,
+  DeliveriesQuery,
+  DeliveryPage,
+  ErrorResponse,
+  EventDetail,
+  EventPage,
+  EventsQuery,
+  PublishRequest,
+  PublishResponse,
+  SubscriptionStateResponse,
+} from './schemas';
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas the routes validate with (and the
+ * channels' payload schemas), so documentation and behaviour cannot disagree.
+ */
+type Json = Record<string, unknown>;
+
+const schemaOf = (s: z.ZodType, io: 'input' | 'output' = 'output'): Json =>
+  z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+
+function strip(s: Json): Json {
+  const { $schema: _, ...rest } = s;
+  return rest;
+}
+
+const errors = {
+  '400': 'Malformed JSON',
+  '401': 'Missing, unknown or revoked API key',
+  '403': 'The key lacks the scope (or the channel pattern)',
+  '413': 'Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB)',
+  '415': 'Body is not application/json',
+  '422': 'Validation failed: details list each field path (and index in a batch)',
+  '429': "Over the key's rate limit; see Retry-After",
+} as const;
+
+function errorResponses(codes: (keyof typeof errors)[]): Json {
+  const retryAfter = { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } };
+  return Object.fromEntries(
+    codes.map((c) => [
+      c,
+      {
+        description: errors[c],
+        ...(c === '429' ? { headers: retryAfter } : {}),
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+    ]),
+  );
+}
+
+const json = (schema: Json) => ({ 'application/json': { schema } });
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+function queryParameters(s: z.ZodObject): Json[] {
+  return Object.entries(s.shape).map(([name, field]) => {
+    const schema = strip(schemaOf(field as z.ZodType, 'input'));
+    const { description, ...rest } = schema;
+    return { name, in: 'query', required: false, schema: rest, ...(description ? { description } : {}) };
+  });
+}
+
+const pathParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description,
+});
+
+/** One publish request per channel, so clients see each channel's payload schema. */
+function publishRequestSchema(): Json {
+  const base = strip(schemaOf(PublishRequest, 'input'));
+  return {
+    ...base,
+    oneOf: Object.entries(channels).map(([name, schema]) => ({
+      title: name,
+      properties: { channel: { const: name }, payload: strip(schemaOf(schema, 'input')) },
+    })),
+  };
+}
+
+export function openApiDocument(): Json {
+  const publishReq = publishRequestSchema();
+  const components: Record<string, Json> = {
+    PublishRequest: publishReq,
+    BatchRequest: {
+      ...strip(schemaOf(BatchRequest, 'input')),
+      properties: { events: { type: 'array', minItems: 1, maxItems: 1000, items: ref('PublishRequest') } },
+    },
+    PublishResponse: strip(schemaOf(PublishResponse)),
+    BatchResponse: strip(schemaOf(BatchResponse)),
+    EventPage: strip(schemaOf(EventPage)),
+    EventDetail: strip(schemaOf(EventDetail)),
+    DeliveryPage: strip(schemaOf(DeliveryPage)),
+    ActionRequest: strip(schemaOf(ActionRequest, 'input')),
+    ActionResponse: strip(schemaOf(ActionResponse)),
+    BulkReplayRequest: strip(schemaOf(BulkReplayRequest, 'input')),
+    BulkReplayResponse: strip(schemaOf(BulkReplayResponse)),
+    SubscriptionState: strip(schemaOf(SubscriptionStateResponse)),
+    Error: strip(schemaOf(ErrorResponse)),
+  };
+  const ok = (status: string, description: string, id: string) => ({
+    [status]: { description, content: json(ref(id)) },
+  });
+  const action = (
+    summary: string,
+    operationId: string,
+    param: Json,
+    resp: string,
+    extra: (keyof typeof errors)[],
+  ) => ({
+    post: {
+      operationId,
+      summary,
+      parameters: [param],
+      requestBody: { required: false, content: json(ref('ActionRequest')) },
+      responses: {
+        ...ok('200', 'Done', resp),
+        '404': { description: 'Not found', content: json(ref('Error')) },
+        ...errorResponses(['400', '401', '403', '413', '415', '422', '429', ...extra]),
+      },
+    },
+  });
+  const deliveryId = pathParam('id', 'Delivery id');
+  const subName = pathParam('name', 'Subscription name');
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Herald HTTP API',
+      version: '1.0.0',
+      description:
+        'Publish events and operate deliveries. Authenticate with `Authorization: Bearer <API key>` (create keys with `npx herald api-key create`). Errors are always `{ error: { code, message, details? } }`.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/v1/events': {
+        post: {
+          operationId: 'publishEvent',
+          summary: 'Publish one event',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', maxLength: 500 },
+              description: 'Same as body.idempotencyKey',
+            },
+          ],
+          requestBody: { required: true, content: json(ref('PublishRequest')) },
+          responses: {
+            ...ok('201', 'Published', 'PublishResponse'),
+            ...ok('200', 'Idempotent repeat: the original event; nothing was published', 'PublishResponse'),
+            ...errorResponses(['400', '401', '403', '413', '415', '422', '429']),
+          },
+        },
+        get: {
+          operationId: 'listEvents',
+          summary: 'List events, newest first (keyset pagination)',
+          parameters: queryParameters(EventsQuery),
+          responses: {
+            ...ok('200', 'A page of events', 'EventPage'),
+            ...errorResponses(['401', '403', '422', '429']),
+          },
+        },
+      },
+      '/api/v1/events/batch': {
+        post: {
+          operationId: 'publishBatch',
+          summary: 'Publish up to 1,000 events, all or nothing',
+          requestBody: { required: true, content: json(ref('BatchRequest')) },
+          responses: {
+            ...ok('201', 'Published', 'BatchResponse'),
+            ...ok('200', 'Every event was an idempotent repeat', 'BatchResponse'),
+            ...errorResponses(['400', '401', '403', '413', '415', '422', '429']),
+          },
+        },
+      },
+      '/api/v1/events/{id}': {
+        get: {
+          operationId: 'getEvent',
+          summary: 'One event with its deliveries and attempts',
+          parameters: [pathParam('id', 'Event id')],
+          responses: {
+            ...ok('200', 'The event', 'EventDetail'),
+            '404': { description: 'Not found', content: json(ref('Error')) },
+            ...errorResponses(['401', '403', '429']),
+          },
+        },
+      },
+      '/api/v1/deliveries': {
+        get: {
+          operationId: 'listDeliveries',
+          summary: 'List deliveries, newest first; state=dead is the dead-letter queue',
+          parameters: queryParameters(DeliveriesQuery),
+          responses: {
+            ...ok('200', 'A page of deliveries', 'DeliveryPage'),
+            ...errorResponses(['401', '403', '422', '429']),
+          },
+        },
+      },
+      '/api/v1/deliveries/replay': {
+        post: {
+          operationId: 'replayMatching',
+          summary: 'Replay every dead delivery matching a filter (dryRun: count only)',
+          requestBody: { required: true, content: json(ref('BulkReplayRequest')) },
+          responses: {
+            ...ok('200', 'Counts', 'BulkReplayResponse'),
+            ...errorResponses(['400', '401', '403', '413', '415', '422', '429']),
+          },
+        },
+      },
+      '/api/v1/deliveries/{id}/replay': action(
+        'Replay a dead delivery',
+        'replayDelivery',
+        deliveryId,
+        'ActionResponse',
+        [],
+      ),
+      '/api/v1/deliveries/{id}/retry': action(
+        'Run a pending delivery now',
+        'retryDelivery',
+        deliveryId,
+        'ActionResponse',
+        [],
+      ),
+      '/api/v1/deliveries/{id}/discard': action(
+        'Discard a pending or dead delivery',
+        'discardDelivery',
+        deliveryId,
+        'ActionResponse',
+        [],
+      ),
+      '/api/v1/subscriptions/{name}/pause': action(
+        'Pause a subscription',
+        'pauseSubscription',
+        subName,
+        'SubscriptionState',
+        [],
+      ),
+      '/api/v1/subscriptions/{name}/resume': action(
+        'Resume a subscription',
+        'resumeSubscription',
+        subName,
+        'SubscriptionState',
+        [],
+      ),
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'hk_<prefix>_<secret>' } },
+      schemas: components,
+    },
+  };
+}
