@@ -91,6 +91,34 @@ END
 $$;
 --> statement-breakpoint
 
+-- The single-event path of the TypeScript publish(): like herald.publish but also says whether
+-- the event is new. PL/pgSQL, so its plan is cached per session (publish is the caller's hot path).
+CREATE FUNCTION herald.publish_one(
+  p_channel text,
+  p_payload jsonb,
+  p_key text,
+  p_idempotency_key text,
+  p_run_at timestamptz,
+  p_source text
+) RETURNS TABLE (id bigint, inserted boolean)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+  INSERT INTO herald.events (channel, payload, key, idempotency_key, run_at, source)
+  VALUES (p_channel, p_payload, p_key, p_idempotency_key, p_run_at, p_source)
+  ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING events.id INTO id;
+  inserted := id IS NOT NULL;
+  IF NOT inserted THEN
+    -- A new statement, so a duplicate committed by a concurrent publisher is visible.
+    SELECT e.id INTO id FROM herald.events e
+    WHERE e.channel = p_channel AND e.idempotency_key = p_idempotency_key;
+  END IF;
+  RETURN NEXT;
+END
+$$;
+--> statement-breakpoint
+
 -- Capped exponential backoff with ±25 % jitter: base · 2^(attempt−1), at most max.
 CREATE FUNCTION herald.backoff_ms(p_attempt integer, p_base_ms integer, p_max_ms integer) RETURNS bigint
 LANGUAGE sql VOLATILE AS $$
@@ -101,7 +129,9 @@ $$;
 
 -- Claim up to p_limits[i] runnable deliveries of each p_subscriptions[i] for p_worker, with a
 -- lease of the subscription's lease_ms. Paused subscriptions yield nothing. One statement:
--- SKIP LOCKED picks rows no one else is claiming, the UPDATE takes them.
+-- SKIP LOCKED picks rows no one else is claiming, the UPDATE takes them. The hot functions are
+-- PL/pgSQL rather than SQL because PostgreSQL < 18 re-plans SQL function bodies on every call
+-- and caches PL/pgSQL plans per session (measured: −7 % per claim).
 CREATE FUNCTION herald.claim_many(p_worker text, p_subscriptions text[], p_limits integer[])
 RETURNS TABLE (
   delivery_id bigint,
@@ -115,7 +145,10 @@ RETURNS TABLE (
   key text,
   published_at timestamptz
 )
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   WITH wanted AS (
     SELECT s.name, w.lim, s.lease_ms
     FROM unnest(p_subscriptions, p_limits) AS w(name, lim)
@@ -145,14 +178,18 @@ LANGUAGE sql AS $$
     WHERE d.id = picked.id
     RETURNING d.id, d.subscription, d.attempts, d.manual_next, d.lease_expires_at, d.event_id
   ),
+  -- A worker that still has room after this claim stays "waiting" (publishers keep waking it);
+  -- only a full claim, meaning it is busy, turns the flag off.
   awake AS (
     UPDATE herald.workers w SET waiting = false
-    WHERE w.id = p_worker AND w.waiting AND EXISTS (SELECT 1 FROM claimed)
+    WHERE w.id = p_worker AND w.waiting
+      AND (SELECT count(*) FROM claimed) >= (SELECT coalesce(sum(lim), 0) FROM wanted)
   )
   SELECT c.id, c.subscription, c.attempts, c.manual_next, c.lease_expires_at,
          e.id, e.channel, e.payload, e.key, e.created_at
   FROM claimed c
-  JOIN herald.events e ON e.id = c.event_id
+  JOIN herald.events e ON e.id = c.event_id;
+END
 $$;
 --> statement-breakpoint
 
@@ -184,7 +221,10 @@ CREATE FUNCTION herald.complete_many(
   p_started_at timestamptz[],
   p_results jsonb[]
 ) RETURNS TABLE (delivery_id bigint)
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   WITH input AS (
     SELECT * FROM unnest(p_ids, p_attempts, p_started_at, p_results) AS x(id, attempt, started_at, result)
   ),
@@ -201,7 +241,8 @@ LANGUAGE sql AS $$
   INSERT INTO herald.attempts (delivery_id, attempt, worker, started_at, outcome, result, manual)
   SELECT id, attempts, p_worker, coalesce(started_at, claimed_at, now()), 'succeeded', result, was_manual
   FROM done
-  RETURNING delivery_id
+  RETURNING delivery_id;
+END
 $$;
 --> statement-breakpoint
 
@@ -231,7 +272,10 @@ CREATE FUNCTION herald.fail_many(
   p_permanent boolean[],
   p_results jsonb[]
 ) RETURNS TABLE (delivery_id bigint, outcome text, next_run_at timestamptz)
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
   WITH input AS (
     SELECT * FROM unnest(p_ids, p_attempts, p_started_at, p_errors, p_stacks, p_codes,
                          p_retry_after_ms, p_permanent, p_results)
@@ -269,7 +313,8 @@ LANGUAGE sql AS $$
          decided.was_manual, CASE WHEN u.state = 'pending' THEN decided.next_run END
   FROM updated u
   JOIN decided ON decided.id = u.id
-  RETURNING delivery_id, outcome, next_run_at
+  RETURNING delivery_id, outcome, next_run_at;
+END
 $$;
 --> statement-breakpoint
 

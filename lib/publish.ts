@@ -98,6 +98,16 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
       );
     }
 
+    if (rows.length === 1) {
+      // The common case, through a plan-cached function (see herald.publish_one).
+      const r = rows[0]!;
+      const one = await tx.execute<{ id: number; inserted: boolean }>(sql`
+        SELECT id, inserted FROM herald.publish_one(${r.channel}, ${JSON.stringify(r.payload)}::jsonb, ${r.key},
+          ${r.idempotencyKey}, ${r.runAt}::timestamptz, ${r.source})`);
+      const row = one.rows[0]!;
+      return [{ id: row.id, channel: r.channel, key: r.key, duplicate: !row.inserted }];
+    }
+
     // One statement for the whole batch. Ids are drawn from the sequence up front so each
     // input row can be matched to its event; ON CONFLICT skips repeated idempotency keys.
     const result = await tx.execute<Row>(sql`
@@ -115,34 +125,30 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
         ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id
       )
-      SELECT input.ord, coalesce(inserted.id, existing.id) AS id, inserted.id IS NOT NULL AS inserted
-      FROM input
-      LEFT JOIN inserted ON inserted.id = input.id
-      LEFT JOIN herald.events existing
-        ON inserted.id IS NULL AND existing.channel = input.channel AND existing.idempotency_key = input.idempotency_key
+      SELECT input.ord, input.id, inserted.id IS NOT NULL AS inserted
+      FROM input LEFT JOIN inserted ON inserted.id = input.id
       ORDER BY input.ord`);
 
-    const published = result.rows.map((r, i): PublishedEvent & { missing: boolean } => {
+    const published = result.rows.map((r, i): PublishedEvent => {
       const row = rows[i]!;
-      return {
-        id: r.id ?? 0,
-        channel: row.channel,
-        key: row.key,
-        duplicate: !r.inserted,
-        missing: r.id === null,
-      };
+      return { id: r.id ?? 0, channel: row.channel, key: row.key, duplicate: !r.inserted };
     });
-    // A duplicate committed by a concurrent transaction (or earlier in this same batch) is
-    // invisible to the statement's snapshot; a fresh statement sees it.
-    for (const [i, p] of published.entries()) {
-      if (!p.missing) continue;
-      const row = rows[i]!;
-      const found = await tx.execute<{ id: number }>(
-        sql`SELECT id FROM herald.events WHERE channel = ${row.channel} AND idempotency_key = ${row.idempotencyKey}`,
-      );
-      p.id = found.rows[0]?.id ?? 0;
+    // Repeats of an idempotency key (earlier, concurrently, or within this batch) resolve to the
+    // first event; a fresh statement sees rows this one's snapshot could not.
+    const repeats = published.flatMap((p, i) => (p.duplicate ? [i] : []));
+    if (repeats.length > 0) {
+      const found = await tx.execute<{ channel: string; idempotency_key: string; id: number }>(sql`
+        SELECT e.channel, e.idempotency_key, e.id FROM herald.events e
+        JOIN jsonb_to_recordset(${JSON.stringify(repeats.map((i) => ({ channel: rows[i]!.channel, idempotency_key: rows[i]!.idempotencyKey })))}::jsonb)
+          AS k(channel text, idempotency_key text)
+          ON e.channel = k.channel AND e.idempotency_key = k.idempotency_key`);
+      const byKey = new Map(found.rows.map((f) => [`${f.channel}\u0000${f.idempotency_key}`, f.id]));
+      for (const i of repeats) {
+        const row = rows[i]!;
+        published[i]!.id = byKey.get(`${row.channel}\u0000${row.idempotencyKey}`) ?? 0;
+      }
     }
-    return published.map(({ missing: _, ...p }) => p);
+    return published;
   }
 
   async function publish<C extends keyof T & string>(

@@ -37,7 +37,11 @@ export interface WorkerOptions {
   rescueIntervalMs?: number;
   /** How long stop() lets running handlers finish. Default 10 s. */
   shutdownTimeoutMs?: number;
-  /** Deliveries claimed ahead per subscription beyond its concurrency, to hide claim round trips. */
+  /**
+   * Deliveries claimed ahead per subscription beyond its concurrency, to hide claim round trips.
+   * Default: the subscription's concurrency. Larger values raise throughput for fast handlers
+   * but keep more deliveries leased by one process.
+   */
   prefetch?: number;
 }
 
@@ -74,7 +78,7 @@ export class Worker extends EventEmitter {
   private readonly failures: q.Failure[] = [];
   private readonly pollIntervalMs: number;
   private readonly defaultLeaseMs: number;
-  private readonly prefetch: number;
+  private readonly prefetch: number | undefined;
   private listener: Listener | undefined;
   private timers: NodeJS.Timeout[] = [];
   private wanted = false;
@@ -82,6 +86,8 @@ export class Worker extends EventEmitter {
   private flushing: Promise<void> | undefined;
   private waitingFlag = false;
   private claimFailures = 0;
+  private settledSinceVacuum = 0;
+  private vacuuming = false;
   private stopping = false;
   private stopped: Promise<void> | undefined;
 
@@ -92,7 +98,7 @@ export class Worker extends EventEmitter {
     this.lanes = options.subscriptions.map((sub) => ({ sub, queue: [], running: 0 }));
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.defaultLeaseMs = options.defaultLeaseMs ?? 30_000;
-    this.prefetch = options.prefetch ?? 0;
+    this.prefetch = options.prefetch;
   }
 
   get log() {
@@ -145,8 +151,13 @@ export class Worker extends EventEmitter {
     });
   }
 
+  /** Claimed ahead beyond the concurrency: the option, else as many again as the concurrency. */
+  private prefetchFor(lane: Lane): number {
+    return this.prefetch ?? lane.sub.concurrency;
+  }
+
   private capacity(lane: Lane): number {
-    return Math.max(0, lane.sub.concurrency + this.prefetch - lane.queue.length - lane.running);
+    return Math.max(0, lane.sub.concurrency + this.prefetchFor(lane) - lane.queue.length - lane.running);
   }
 
   private async claimLoop(): Promise<void> {
@@ -173,13 +184,14 @@ export class Worker extends EventEmitter {
         return;
       }
       this.claimFailures = 0;
-      if (rows.length > 0) this.waitingFlag = false; // the claim cleared it in the database
+      if (rows.length >= asked) this.waitingFlag = false; // a full claim cleared it in the database
       for (const row of rows) {
         const lane = this.lanes.find((l) => l.sub.name === row.subscription)!;
         this.inflight.set(row.deliveryId, { row });
         lane.queue.push(row);
         this.startHandlers(lane);
       }
+      if (rows.length === 0) void this.vacuumAfterDrain();
       if (rows.length >= asked) {
         this.wanted = true; // there may be more
       } else if (!this.waitingFlag && this.options.notify !== false) {
@@ -239,7 +251,8 @@ export class Worker extends EventEmitter {
       lane.running--;
       this.flush();
       this.startHandlers(lane);
-      if (lane.queue.length < Math.max(1, lane.sub.concurrency / 2)) this.wake();
+      // Refill before the local queue runs dry, so handlers never wait on a claim round trip.
+      if (lane.queue.length < Math.max(1, (lane.sub.concurrency + this.prefetchFor(lane)) / 4)) this.wake();
     }
   }
 
@@ -280,6 +293,7 @@ export class Worker extends EventEmitter {
           q.failMany(this.options.pool, this.id, bad),
         ]);
         this.settle(ok, bad, completed, failed);
+        this.settledSinceVacuum += ok.length + bad.length;
         delay = 100;
       } catch (error) {
         // Keep the outcomes and try again: a retry is safe because every write is fenced.
@@ -333,6 +347,25 @@ export class Worker extends EventEmitter {
       } else {
         this.emit('outcome', { kind: 'refused', ...base } satisfies OutcomeEvent);
       }
+    }
+  }
+
+  /**
+   * A fast drain leaves tens of thousands of dead row versions in the claim index, and
+   * autovacuum may not come for a minute (its wake-up interval is server-wide): claims slow
+   * down meanwhile. Going idle after settling many deliveries, vacuum the hot table now.
+   * SKIP_LOCKED: if another worker is already vacuuming it, skip.
+   */
+  private async vacuumAfterDrain() {
+    if (this.settledSinceVacuum < 10_000 || this.vacuuming) return;
+    this.vacuuming = true;
+    this.settledSinceVacuum = 0;
+    try {
+      await this.options.pool.query('VACUUM (SKIP_LOCKED) herald.deliveries');
+    } catch (error) {
+      this.log.debug({ err: errorText(error) }, 'vacuum after drain skipped');
+    } finally {
+      this.vacuuming = false;
     }
   }
 
