@@ -194,7 +194,7 @@ describe('POST /api/v1/events', () => {
     expect(sqlInString.status).toBe(201);
     expect({ ...(await countRows(t)), events: before.events }).toEqual({
       ...before,
-      deliveries: before.deliveries + 1,
+      deliveries: (before.deliveries ?? 0) + 1,
     });
   });
 
