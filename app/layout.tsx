@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Nav } from './_components/nav';
+import { UserMenu } from './account/user-menu';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -19,6 +20,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               Herald
             </Link>
             <Nav />
+            <UserMenu />
           </div>
         </header>
         <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>

@@ -1,3 +1,4 @@
+import { guardPage } from '@/lib/auth/guard';
 import { sharedDb } from '@/lib/db/client';
 import { deliveryCountsByState, listSubscriptions, listWorkers } from '@/lib/overview/queries';
 import { DeliveryCounts } from './_components/delivery-counts';
@@ -23,6 +24,7 @@ async function load() {
 }
 
 export default async function OverviewPage() {
+  await guardPage('/');
   const data = await load();
   return (
     <>

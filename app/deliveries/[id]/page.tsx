@@ -1,0 +1,51 @@
+import { eq } from 'drizzle-orm';
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { guardPage } from '@/lib/auth/guard';
+import { can } from '@/lib/auth/principal';
+import { sharedDb } from '@/lib/db/client';
+import { deliveries } from '@/lib/db/schema';
+import { getEvent } from '@/lib/queries/events';
+import { ReplayForm } from './replay-form';
+
+export const metadata: Metadata = { title: 'Delivery' };
+export const dynamic = 'force-dynamic';
+
+/**
+ * One delivery: its event's payload (masked without `read:payloads`), state, attempts, and the
+ * replay action for people allowed to act. Kept small: the full page comes with the dashboard.
+ */
+export default async function DeliveryPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id: raw } = await params;
+  const me = await guardPage('/deliveries/[id]', `/deliveries/${encodeURIComponent(raw)}`);
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id < 1) notFound();
+  const db = sharedDb();
+  const [row] = await db
+    .select({ eventId: deliveries.eventId })
+    .from(deliveries)
+    .where(eq(deliveries.id, id));
+  const event = row ? await getEvent(db, row.eventId, { mask: !can(me, 'read:payloads') }) : null;
+  const delivery = event?.deliveries.find((d) => d.id === id);
+  if (!event || !delivery) notFound();
+  return (
+    <>
+      <h1 className="mb-2 text-2xl font-semibold tracking-tight">Delivery {delivery.id}</h1>
+      <p className="mb-6 text-sm text-zinc-600 dark:text-zinc-400">
+        {event.channel} → {delivery.subscription} · key {event.key ?? '—'} ·{' '}
+        <span data-testid="delivery-state">{delivery.state}</span> after {delivery.attempts} attempt(s)
+      </p>
+      {delivery.lastError && (
+        <p className="mb-6 text-sm text-red-600 dark:text-red-400">{delivery.lastError}</p>
+      )}
+      <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-zinc-500">Payload</h2>
+      <pre
+        data-testid="payload"
+        className="mb-8 overflow-x-auto rounded-lg bg-zinc-100 p-4 text-xs dark:bg-zinc-900"
+      >
+        {JSON.stringify(event.payload, null, 2)}
+      </pre>
+      {delivery.state === 'dead' && can(me, 'deliveries:act') && <ReplayForm id={delivery.id} />}
+    </>
+  );
+}
