@@ -5,18 +5,25 @@ import { killAllChildren } from './cli/children';
 import { CliError, describeError } from './cli/errors';
 import { migrate } from './cli/migrate';
 import { start } from './cli/start';
+import { userCommand } from './cli/user';
 
 const USAGE = `usage: herald <command>
 
   start     PostgreSQL (embedded unless DATABASE_URL), migrations, the dashboard and one worker
   dev       the same with next dev and a worker that reloads on change
   migrate   apply pending migrations and exit
+  user      create a dashboard user: user create --email E --role R (see herald user --help)
 
 Configuration comes from the environment; see README.md.`;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function main(): Promise<number> {
+  // `user` has options of its own, so it parses its arguments itself.
+  if (process.argv[2] === 'user') {
+    process.chdir(root);
+    return userCommand(parseConfig(process.env), process.argv.slice(3));
+  }
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: { help: { type: 'boolean', short: 'h' } },
