@@ -27,8 +27,9 @@ type Json = Record<string, unknown>;
 const schemaOf = (s: z.ZodType, io: 'input' | 'output' = 'output'): Json =>
   z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
 
+/** `$schema` and `$id` belong to standalone JSON Schemas; inside OpenAPI they would rebase `$ref`s. */
 function strip(s: Json): Json {
-  const { $schema: _, ...rest } = s;
+  const { $schema: _, $id: __, ...rest } = s;
   return rest;
 }
 
@@ -76,37 +77,45 @@ const pathParam = (name: string, description: string) => ({
 });
 
 /** One publish request per channel, so clients see each channel's payload schema. */
-function publishRequestSchema(): Json {
-  const base = strip(schemaOf(PublishRequest, 'input'));
+function publishRequestSchema(base: Json): Json {
   return {
     ...base,
     oneOf: Object.entries(channels).map(([name, schema]) => ({
       title: name,
+      required: ['channel', 'payload'],
       properties: { channel: { const: name }, payload: strip(schemaOf(schema, 'input')) },
     })),
   };
 }
 
+const requestIds = ['PublishRequest', 'BatchRequest', 'ActionRequest', 'BulkReplayRequest'];
+
+/**
+ * Every schema with a `meta({ id })` becomes a component, and references between them point
+ * at `#/components/schemas/<id>`. Requests are described as clients send them (defaults
+ * optional), responses as the API answers.
+ */
+function componentSchemas(): Record<string, Json> {
+  const all = (io: 'input' | 'output') =>
+    (
+      z.toJSONSchema(z.globalRegistry, {
+        io,
+        unrepresentable: 'any',
+        target: 'draft-2020-12',
+        uri: (id) => `#/components/schemas/${id}`,
+      }) as { schemas: Record<string, Json> }
+    ).schemas;
+  const output = all('output');
+  const input = all('input');
+  const out: Record<string, Json> = {};
+  for (const [id, schema] of Object.entries(output))
+    out[id] = strip(requestIds.includes(id) ? input[id]! : schema);
+  out.PublishRequest = publishRequestSchema(out.PublishRequest ?? {});
+  return out;
+}
+
 export function openApiDocument(): Json {
-  const publishReq = publishRequestSchema();
-  const components: Record<string, Json> = {
-    PublishRequest: publishReq,
-    BatchRequest: {
-      ...strip(schemaOf(BatchRequest, 'input')),
-      properties: { events: { type: 'array', minItems: 1, maxItems: 1000, items: ref('PublishRequest') } },
-    },
-    PublishResponse: strip(schemaOf(PublishResponse)),
-    BatchResponse: strip(schemaOf(BatchResponse)),
-    EventPage: strip(schemaOf(EventPage)),
-    EventDetail: strip(schemaOf(EventDetail)),
-    DeliveryPage: strip(schemaOf(DeliveryPage)),
-    ActionRequest: strip(schemaOf(ActionRequest, 'input')),
-    ActionResponse: strip(schemaOf(ActionResponse)),
-    BulkReplayRequest: strip(schemaOf(BulkReplayRequest, 'input')),
-    BulkReplayResponse: strip(schemaOf(BulkReplayResponse)),
-    SubscriptionState: strip(schemaOf(SubscriptionStateResponse)),
-    Error: strip(schemaOf(ErrorResponse)),
-  };
+  const components = componentSchemas();
   const ok = (status: string, description: string, id: string) => ({
     [status]: { description, content: json(ref(id)) },
   });
