@@ -166,6 +166,8 @@ export const workers = herald.table(
     pid: integer('pid').notNull(),
     subscriptions: text('subscriptions').array().notNull(),
     waiting: boolean('waiting').notNull().default(false),
+    /** How often the worker's LISTEN connection was re-established (reported with heartbeats). */
+    listenerReconnects: integer('listener_reconnects').notNull().default(0),
     startedAt: tstz('started_at').notNull().defaultNow(),
     lastHeartbeatAt: tstz('last_heartbeat_at').notNull().defaultNow(),
   },
@@ -488,11 +490,33 @@ export const activity = herald.table(
     succeeded: integer('succeeded').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     dead: integer('dead').notNull().default(0),
+    /** Attempt durations: their sum and counts per bucket of herald.duration_buckets_ms(). */
+    durationSumMs: bigint('duration_sum_ms', { mode: 'number' }).notNull().default(0),
+    durationBuckets: integer('duration_buckets').array().notNull().default(sql`'{}'`),
   },
   (t) => [
     primaryKey({ columns: [t.resolution, t.bucket, t.channel, t.subscription] }),
     check('activity_resolution_valid', sql`${t.resolution} IN ('second','minute')`),
   ],
+);
+
+/**
+ * Totals since the database was created, for Prometheus counters: seconds are added once they
+ * are final (older than roll_up's recount window), so the totals only ever grow.
+ */
+export const activityTotals = herald.table(
+  'activity_totals',
+  {
+    channel: text('channel').notNull().default(''),
+    subscription: text('subscription').notNull().default(''),
+    published: bigint('published', { mode: 'number' }).notNull().default(0),
+    succeeded: bigint('succeeded', { mode: 'number' }).notNull().default(0),
+    failed: bigint('failed', { mode: 'number' }).notNull().default(0),
+    dead: bigint('dead', { mode: 'number' }).notNull().default(0),
+    durationSumMs: bigint('duration_sum_ms', { mode: 'number' }).notNull().default(0),
+    durationBuckets: bigint('duration_buckets', { mode: 'number' }).array().notNull().default(sql`'{}'`),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.subscription] })],
 );
 
 /** Single-row bookkeeping for background jobs (what retention has removed so far). */
@@ -504,6 +528,8 @@ export const maintenanceState = herald.table('maintenance_state', {
   lastPruneAt: tstz('last_prune_at'),
   /** Events up to this id were looked at by retention (its keyset cursor). */
   eventsCheckedThrough: bigint('events_checked_through', { mode: 'number' }).notNull().default(0),
+  /** Seconds before this are final and counted in activity_totals. */
+  finalUntil: tstz('final_until'),
   /** Rollups are complete up to here (see herald.roll_up). */
   rolledUntil: tstz('rolled_until'),
 });
