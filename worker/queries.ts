@@ -135,3 +135,7 @@ export async function setWaiting(db: Queryable, worker: string, waiting: boolean
 export async function unregisterWorker(db: Queryable, worker: string) {
   await db.query('DELETE FROM herald.workers WHERE id = $1', [worker]);
 }
+
+export async function reportListenerReconnects(db: Queryable, worker: string, reconnects: number) {
+  await db.query('SELECT herald.report_listener_reconnects($1, $2)', [worker, reconnects]);
+}

@@ -376,6 +376,8 @@ export class Worker extends EventEmitter {
         this.id,
         this.lanes.map((l) => l.sub.name),
       );
+      if (this.listenerReconnects > 0)
+        await q.reportListenerReconnects(this.options.pool, this.id, this.listenerReconnects);
       const ids = [...this.inflight.keys()];
       if (ids.length === 0) return;
       const kept = await q.heartbeat(this.options.pool, this.id, ids);
