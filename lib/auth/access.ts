@@ -31,6 +31,10 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/health': { GET: 'public' },
   /** Postmark authenticates with HTTP basic auth in the webhook URL, checked by the route. */
   '/api/v1/webhooks/postmark': { POST: 'public' },
+  /** The API reference, the same for everyone. */
+  '/api/v1/openapi.json': { GET: 'public' },
+  /** Answers 404 unless HERALD_BENCH_BASELINE=1 (benchmark machines only). */
+  '/api/v1/bench-baseline': { POST: 'public' },
   /** Checks the password itself; throttled per account and address. */
   '/api/auth/sign-in': { POST: 'public' },
   /** The setup token is the credential. */
@@ -45,6 +49,10 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/v1/events/batch': { POST: 'publish' },
   '/api/v1/events/[id]': { GET: 'read' },
   '/api/v1/deliveries': { GET: 'read' },
+  '/api/v1/feed': { GET: 'read' },
+  '/api/v1/overview': { GET: 'read' },
+  /** Server-sent events for the live dashboard: a session (or a read key) like any read. */
+  '/api/v1/stream': { GET: 'read' },
   '/api/v1/deliveries/replay': { POST: 'deliveries:bulk' },
   '/api/v1/deliveries/[id]/replay': { POST: 'deliveries:act' },
   '/api/v1/deliveries/[id]/retry': { POST: 'deliveries:act' },
