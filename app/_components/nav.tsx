@@ -4,7 +4,10 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 
 /** Only pages that exist are listed; Events, Dead letters and Subscriptions join as they land. */
-const LINKS = [{ href: '/', label: 'Overview' }] as const;
+const LINKS = [
+  { href: '/', label: 'Overview' },
+  { href: '/live', label: 'Live feed' },
+] as const;
 
 export function Nav() {
   const pathname = usePathname();

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { HEARTBEAT_MAX_AGE_SECONDS } from '../health/queries';
+import { type Range, ranges } from '../overview/ranges';
 
 /**
  * The overview's numbers, all cheap at ten million rows (see `npm run bench:dashboard`):
@@ -11,18 +12,7 @@ import { HEARTBEAT_MAX_AGE_SECONDS } from '../health/queries';
  */
 export const COUNT_CAP = 10_000;
 
-export const ranges = {
-  '15m': { resolution: 'second', stepSeconds: 1, spanSeconds: 15 * 60 },
-  '1h': { resolution: 'minute', stepSeconds: 60, spanSeconds: 3600 },
-  '24h': { resolution: 'minute', stepSeconds: 60, spanSeconds: 24 * 3600 },
-  '7d': { resolution: 'minute', stepSeconds: 60, spanSeconds: 7 * 24 * 3600 },
-} as const;
-export type Range = keyof typeof ranges;
-export const rangeNames = Object.keys(ranges) as Range[];
-
-export function isRange(value: string | null): value is Range {
-  return value !== null && value in ranges;
-}
+export { isRange, type Range, rangeNames } from '../overview/ranges';
 
 export type SeriesPoint = {
   /** Epoch seconds of the bucket's start. */

@@ -1,0 +1,18 @@
+/** GET JSON from Herald's API; a non-2xx answer throws with the API's error message. */
+export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(url, { signal, headers: { accept: 'application/json' }, cache: 'no-store' });
+  if (response.status === 401) {
+    // The session ended (signed out elsewhere, expired): back to sign-in, then here again.
+    const here = window.location.pathname + window.location.search;
+    window.location.assign(`/sign-in?next=${encodeURIComponent(here)}`);
+  }
+  if (!response.ok) {
+    const body: unknown = await response.json().catch(() => null);
+    const message =
+      typeof body === 'object' && body !== null && 'error' in body
+        ? String((body as { error: { message?: unknown } }).error.message ?? response.statusText)
+        : response.statusText;
+    throw new Error(`${response.status}: ${message}`);
+  }
+  return (await response.json()) as T;
+}
