@@ -29,6 +29,8 @@ const envSchema = z.object({
   HERALD_DEAD_RETENTION_DAYS: z.coerce.number().positive().default(90),
   HERALD_PRUNE_INTERVAL_MS: positiveInt(60_000),
   HERALD_ROLLUP_INTERVAL_MS: positiveInt(1_000),
+  /** Bearer token Prometheus sends to GET /api/metrics; without it the endpoint is off. */
+  HERALD_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   // Email through Postmark (issue 8). Without a server token, email goes to the local sandbox.
   POSTMARK_SERVER_TOKEN: z.string().trim().min(1).optional(),
   /** Where the Postmark API lives: the real one by default with a token, the sandbox without. */

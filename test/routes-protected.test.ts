@@ -15,6 +15,7 @@ import type { TestDatabase } from './helpers/db';
  */
 const PUBLIC_ROUTES: Record<string, string> = {
   '/api/health': 'probes and the start command',
+  '/api/metrics': 'Prometheus sends HERALD_METRICS_TOKEN, checked by the route',
   '/api/v1/webhooks/postmark': 'Postmark signs in with HTTP basic auth, checked by the route',
   '/api/v1/openapi.json': 'the API reference',
   '/api/v1/bench-baseline': 'benchmark-only, 404 unless HERALD_BENCH_BASELINE=1',

@@ -29,6 +29,8 @@ export type PagePath = keyof typeof pageAccess;
 export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = {
   /** Probes and the start command; says nothing secret. */
   '/api/health': { GET: 'public' },
+  /** Prometheus sends HERALD_METRICS_TOKEN, checked by the route (404 while no token is set). */
+  '/api/metrics': { GET: 'public' },
   /** Postmark authenticates with HTTP basic auth in the webhook URL, checked by the route. */
   '/api/v1/webhooks/postmark': { POST: 'public' },
   /** The API reference, the same for everyone. */
