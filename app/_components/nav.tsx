@@ -7,6 +7,7 @@ import { usePathname } from 'next/navigation';
 const LINKS = [
   { href: '/', label: 'Overview' },
   { href: '/live', label: 'Live feed' },
+  { href: '/sandbox', label: 'Sandbox' },
 ] as const;
 
 export function Nav() {

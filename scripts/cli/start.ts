@@ -7,6 +7,7 @@ import { type Database, openDatabase } from './database';
 import { CliError, describeError } from './errors';
 import { waitForHealth } from './health';
 import { assertPortFree } from './port';
+import { sandboxCommand, sandboxPort } from './sandbox';
 import { onStopSignal } from './signals';
 
 const require = createRequire(import.meta.url);
@@ -15,6 +16,8 @@ export interface StartOptions {
   root: string;
   /** `next dev` and a worker under `tsx watch` instead of the production build. */
   dev: boolean;
+  /** `herald demo`: once Herald is ready, also run the order-traffic generator (scripts/demo.ts). */
+  demo?: boolean;
 }
 
 type Stop = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'exit'; child: Child; exit: Exit };
@@ -28,6 +31,11 @@ const say = (line: string) => process.stdout.write(`[herald] ${line}\n`);
  */
 export async function start(cfg: Config, options: StartOptions): Promise<number> {
   await assertPortFree(cfg.PORT);
+  const emailSandboxPort = await sandboxPort(cfg);
+  if (options.demo && emailSandboxPort === undefined)
+    throw new CliError(
+      'the demo sends email to the local sandbox only: unset POSTMARK_SERVER_TOKEN and POSTMARK_API_URL',
+    );
   const signals = onStopSignal();
   const stopped = signals.received.then((signal): Stop => ({ kind: 'signal', signal }));
   const children: Child[] = [];
@@ -46,7 +54,18 @@ export async function start(cfg: Config, options: StartOptions): Promise<number>
     if (signals.current()) return 0;
     if (!options.dev && !(await build(options.root, stopped))) return 0;
 
-    const env = { ...process.env, DATABASE_URL: db.url, PORT: String(cfg.PORT) };
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      PORT: String(cfg.PORT),
+      ...(emailSandboxPort === undefined ? {} : { HERALD_SANDBOX_PORT: String(emailSandboxPort) }),
+    };
+    // Before the worker, so that the first email finds it; stopped with the others.
+    const sandbox =
+      emailSandboxPort === undefined
+        ? undefined
+        : new Child({ name: 'sandbox', ...sandboxCommand(), env, cwd: options.root, ipc: true });
+    if (sandbox) children.push(sandbox);
     const web = new Child({ name: 'web', ...webCommand(cfg.PORT, options.dev), env, cwd: options.root });
     const worker = new Child({
       name: 'worker',
@@ -60,14 +79,20 @@ export async function start(cfg: Config, options: StartOptions): Promise<number>
       `web pid ${web.pid}, worker pid ${worker.pid}${db.embeddedPid ? `, postgres pid ${db.embeddedPid}` : ''}`,
     );
 
+    if (sandbox)
+      say(`email: Postmark sandbox at http://127.0.0.1:${emailSandboxPort} (no POSTMARK_SERVER_TOKEN)`);
+
     let abandoned = false;
     const ready = Promise.all([
       options.dev ? undefined : worker.message('ready'),
+      sandbox?.message('ready'),
       waitForHealth(cfg.PORT, () => abandoned, options.dev ? 300_000 : 120_000),
     ]).then(() => undefined);
     const early = await Promise.race([ready, stopped, childExit()]);
     abandoned = true;
     if (!early) say(`Herald is running at http://localhost:${cfg.PORT} — Ctrl-C stops it`);
+    if (!early && options.demo)
+      children.push(new Child({ name: 'demo', ...demoCommand(), env, cwd: options.root }));
 
     const why = early ?? (await Promise.race([stopped, childExit()]));
     if (why.kind === 'exit') {
@@ -111,6 +136,10 @@ function nextCommand(args: string[]) {
 
 function webCommand(port: number, dev: boolean) {
   return nextCommand([dev ? 'dev' : 'start', '-p', String(port)]);
+}
+
+function demoCommand() {
+  return { command: process.execPath, args: ['--import', 'tsx', 'scripts/demo.ts'] };
 }
 
 function workerCommand(dev: boolean) {
