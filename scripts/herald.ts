@@ -11,6 +11,7 @@ const USAGE = `usage: herald <command>
 
   start     PostgreSQL (embedded unless DATABASE_URL), migrations, the dashboard and one worker
   dev       the same with next dev and a worker that reloads on change
+  demo      start plus realistic order traffic and a sandbox maintenance window (npm run demo)
   migrate   apply pending migrations and exit
   user      create a dashboard user: user create --email E --role R (see herald user --help)
 
@@ -41,6 +42,8 @@ async function main(): Promise<number> {
     case 'start':
     case 'dev':
       return start(cfg, { root, dev: command === 'dev' });
+    case 'demo':
+      return start(cfg, { root, dev: false, demo: true });
     case 'migrate':
       await migrate(cfg);
       return 0;
