@@ -31,6 +31,12 @@ const StreamContext = createContext<StreamContextValue | null>(null);
 export const POLL_MS = 3_000;
 /** Give up on the browser's own reconnect and show "polling" after this long without a stream. */
 const OPEN_TIMEOUT_MS = 4_000;
+/**
+ * Activity is pushed once a second by whichever worker runs the rollup. When none does (every
+ * worker stopped: the moment the "no workers" warning matters most) the stream is silent, so
+ * after this long without a message the page refetches anyway.
+ */
+const QUIET_REFRESH_MS = 5_000;
 
 export function StreamProvider({ children, url = '/api/v1/stream' }: { children: ReactNode; url?: string }) {
   const queryClient = useQueryClient();
@@ -61,11 +67,17 @@ export function StreamProvider({ children, url = '/api/v1/stream' }: { children:
     let openTimer: ReturnType<typeof setTimeout> | undefined;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
+    let lastChange = Date.now();
     const changed = throttle(() => {
+      lastChange = Date.now();
       void queryClient.invalidateQueries({ queryKey: ['live'] });
       for (const l of changeListeners.current) l();
     }, 1_000);
 
+    const quiet = setInterval(() => {
+      if (source?.readyState === EventSource.OPEN && Date.now() - lastChange >= QUIET_REFRESH_MS)
+        changed.call();
+    }, QUIET_REFRESH_MS / 2);
     const close = () => {
       clearTimeout(openTimer);
       clearTimeout(retryTimer);
@@ -123,6 +135,7 @@ export function StreamProvider({ children, url = '/api/v1/stream' }: { children:
     return () => {
       document.removeEventListener('visibilitychange', onVisibility);
       changed.cancel();
+      clearInterval(quiet);
       close();
     };
   }, [queryClient, url, wanted]);

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type APIRequestContext, expect, type Page, request, test } from '@playwright/test';
+import type pg from 'pg';
+import { createApiKey } from '../lib/auth/api-keys';
+import { createUser } from '../lib/auth/users';
+import { createDb, createPool } from '../lib/db/client';
+import { HeraldProcess, taggedProcesses } from './support/herald-process';
+import { type Isolated, isolate } from './support/isolated';
+
+/**
+ * The live overview against a Herald of its own (port 3102, beside the shared one on 3100), so
+ * the test may stop its worker and restart its server. Email goes to a stand-in Postmark here
+ * that accepts every address except `reject+…@example.com`, which it answers like Postmark
+ * does for an inactive recipient (422, ErrorCode 406: permanent, so those deliveries die).
+ */
+const PORT = 3102;
+const BASE = `http://127.0.0.1:${PORT}`;
+const READY = new RegExp(`Herald is running at http://localhost:${PORT}`);
+const EMAIL = 'e2e-operator@example.com';
+const PASSWORD = 'correct horse battery staple';
+
+test.describe.configure({ mode: 'serial' });
+test.use({ baseURL: BASE });
+
+let isolated: Isolated;
+let herald: HeraldProcess;
+let env: Record<string, string>;
+let tag: string;
+let databaseUrl: string;
+let pool: pg.Pool;
+let postmark: http.Server;
+let api: APIRequestContext;
+
+function fakePostmark(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const to = String((JSON.parse(body || '{}') as { To?: string }).To ?? '');
+      res.setHeader('content-type', 'application/json');
+      if (to.startsWith('reject+')) {
+        res.statusCode = 422;
+        res.end(
+          JSON.stringify({
+            ErrorCode: 406,
+            Message: 'You tried to send to a recipient that has been marked as inactive.',
+          }),
+        );
+      } else {
+        res.end(
+          JSON.stringify({
+            To: to,
+            SubmittedAt: new Date().toISOString(),
+            MessageID: randomUUID(),
+            ErrorCode: 0,
+            Message: 'OK',
+          }),
+        );
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function databaseOf(h: HeraldProcess): Promise<string> {
+  if (isolated.databaseUrl) return isolated.databaseUrl;
+  const [, port] = await h.waitForOutput(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/);
+  const password = fs
+    .readFileSync(path.join(isolated.dataDir, 'postgres', 'postgres-password'), 'utf8')
+    .trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}
+
+async function startHerald() {
+  herald = new HeraldProcess(env);
+  await herald.waitForOutput(READY);
+}
+
+/** The sign-in fixture: a session cookie in the page's context, as the sign-in form would get. */
+async function signIn(page: Page) {
+  const response = await page.request.post('/api/auth/sign-in', {
+    data: { email: EMAIL, password: PASSWORD },
+    headers: { origin: BASE },
+  });
+  expect(response.ok(), await response.text()).toBe(true);
+}
+
+async function publish(to: (i: number) => string, count: number) {
+  const events = Array.from({ length: count }, (_, i) => ({
+    channel: 'email.send',
+    key: `e2e-${i}`,
+    payload: { to: to(i), subject: `Live test ${i}`, text: 'hello' },
+  }));
+  const response = await api.post('/api/v1/events/batch', { data: { events } });
+  expect(response.status(), await response.text()).toBe(201);
+}
+
+const stat = (page: Page, name: string) => page.getByRole('group', { name, exact: true });
+const liveStatus = (page: Page) => page.getByRole('status', { name: 'Live updates' });
+const numberIn = async (page: Page, name: string) =>
+  Number(((await stat(page, name).textContent()) ?? '').replace(name, '').replace(/[^\d.]/g, ''));
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  postmark = await fakePostmark();
+  isolated = await isolate('overview-live');
+  tag = randomUUID();
+  env = {
+    ...isolated.env,
+    PORT: String(PORT),
+    HERALD_TEST_TAG: tag,
+    HERALD_PUBLIC_URL: BASE,
+    POSTMARK_SERVER_TOKEN: 'e2e-token',
+    POSTMARK_API_URL: `http://127.0.0.1:${(postmark.address() as AddressInfo).port}`,
+  };
+  await startHerald();
+  databaseUrl = await databaseOf(herald);
+  pool = createPool(databaseUrl, { max: 2, applicationName: 'herald-e2e' });
+  const db = createDb(pool);
+  await createUser(db, { email: EMAIL, password: PASSWORD, role: 'operator' }, 'e2e');
+  const { token } = await createApiKey(db, {
+    name: 'e2e-live',
+    scopes: ['publish', 'read'],
+    publishChannels: ['*'],
+    rateLimitPerMinute: 100_000,
+    createdBy: 'e2e',
+  });
+  api = await request.newContext({ baseURL: BASE, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+});
+
+test.afterAll(async () => {
+  await api?.dispose();
+  await pool?.end();
+  await herald?.stop('SIGINT');
+  for (const { pid } of taggedProcesses(tag)) process.kill(pid, 'SIGKILL');
+  await isolated?.cleanup();
+  postmark?.close();
+});
+
+test('publishing 200 events moves the counters and the chart within 2 s, without a reload', async ({
+  page,
+}) => {
+  await signIn(page);
+  await page.goto('/');
+  await expect(liveStatus(page)).toHaveAttribute('data-status', 'live');
+  const chart = page.getByRole('figure', { name: 'Throughput chart' });
+  await expect(chart).toBeVisible();
+  const before = await numberIn(page, 'Published (15 min)');
+  await page.evaluate(() => {
+    (window as unknown as { sameDocument?: boolean }).sameDocument = true;
+  });
+
+  await publish((i) => `customer${i}@example.com`, 200);
+  await expect(stat(page, 'Published (15 min)')).toContainText(String(before + 200), { timeout: 2_000 });
+  await expect(chart).toHaveAttribute('data-published', String(before + 200), { timeout: 2_000 });
+  // Delivered too, and still the same document: nothing reloaded the page.
+  await expect(page.getByText(/200 delivered/)).toBeVisible({ timeout: 10_000 });
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(
+    true,
+  );
+});
+
+test('failing deliveries show up in the failure rate', async ({ page }) => {
+  await signIn(page);
+  await page.goto('/');
+  await expect(stat(page, 'Failure rate (15 min)')).toContainText('0 %');
+  await publish((i) => `reject+${i}@example.com`, 20);
+  // 20 dead out of 220 finished attempts.
+  await expect(stat(page, 'Failure rate (15 min)')).toContainText('9.1 %', { timeout: 10_000 });
+  await expect(stat(page, 'Died (15 min)')).toContainText('20');
+  await expect(stat(page, 'Dead')).toContainText('20');
+  await expect(stat(page, 'Dead').getByRole('link')).toHaveAttribute('href', '/dead-letters');
+  await expect(
+    page
+      .getByRole('row', { name: /^email / })
+      .getByRole('link', { name: '20' })
+      .last(),
+  ).toHaveAttribute('href', '/dead-letters?subscription=email');
+});
+
+test('a restarted server: the page says it polls, then recovers by itself with correct totals', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await signIn(page);
+  await page.goto('/');
+  await expect(liveStatus(page)).toHaveAttribute('data-status', 'live');
+  await herald.stop('SIGINT');
+  await expect(liveStatus(page)).toHaveText('Live updates paused — polling', { timeout: 10_000 });
+  await startHerald();
+  // Published while this page had no stream: the page must still show them.
+  await publish((i) => `late${i}@example.com`, 30);
+  await expect(liveStatus(page)).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
+  const { rows } = await pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM herald.events WHERE created_at >= date_trunc('second', now()) - interval '15 minutes'",
+  );
+  await expect(stat(page, 'Published (15 min)')).toContainText(String(rows[0]!.n), { timeout: 5_000 });
+  expect(rows[0]!.n).toBe(250);
+});
+
+test('stopping the worker raises the "no workers" warning once work waits', async ({ page }) => {
+  await signIn(page);
+  await page.goto('/');
+  await expect(liveStatus(page)).toHaveAttribute('data-status', 'live');
+  const warning = page.getByRole('alert').filter({ hasText: 'No workers are running' });
+  await expect(warning).toBeHidden();
+  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM herald.workers');
+  const pids = rows.map((r) => r.pid);
+  expect(pids.length).toBeGreaterThan(0);
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  try {
+    // A stopped worker's heartbeat ages by itself; wind it back rather than wait the 60 s.
+    await pool.query("UPDATE herald.workers SET last_heartbeat_at = now() - interval '2 minutes'");
+    await expect(warning).toBeHidden(); // no work waits yet
+    await publish((i) => `waiting${i}@example.com`, 5);
+    await expect(warning).toBeVisible({ timeout: 10_000 });
+    await expect(warning).toContainText('5 deliveries are due');
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+  }
+  // The worker resumes: it beats again and drains the queue, and the warning goes away.
+  await expect(warning).toBeHidden({ timeout: 30_000 });
+});
