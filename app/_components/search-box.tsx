@@ -1,0 +1,35 @@
+'use client';
+
+import { useEffect, useRef } from 'react';
+
+/**
+ * The lookup box in the header of every page: an order id, email, event id or key → /lookup.
+ * `/` focuses it from anywhere except while typing in another field.
+ */
+export function SearchBox() {
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+      e.preventDefault();
+      ref.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  return (
+    <form role="search" action="/lookup" method="get" className="ml-auto">
+      <input
+        ref={ref}
+        type="search"
+        name="q"
+        aria-label="Look up an order, email, event or key"
+        placeholder="Order, email, event… (press /)"
+        aria-keyshortcuts="/"
+        className="w-64 rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+      />
+    </form>
+  );
+}

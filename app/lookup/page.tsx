@@ -1,0 +1,69 @@
+import type { Metadata } from 'next';
+import { Empty } from '@/app/_components/section';
+import { CopySummary } from '@/app/_components/timeline/copy-summary';
+import { EventTimeline, VerdictBox } from '@/app/_components/timeline/timeline-view';
+import { can } from '@/lib/auth/principal';
+import { sharedDb } from '@/lib/db/client';
+import { pageClock } from '@/lib/lookup/clock';
+import { guardPermission, reasonRequired } from '@/lib/lookup/page-guard';
+import { parseLookup } from '@/lib/lookup/parse';
+import { lookupSummary } from '@/lib/lookup/summary';
+import { notFoundVerdict } from '@/lib/lookup/verdict';
+import { lookup } from '@/lib/queries/lookup';
+
+export const metadata: Metadata = { title: 'Lookup' };
+export const dynamic = 'force-dynamic';
+
+/** "Did this customer's order email go out?" — every matching event with its verdict and evidence. */
+export default async function LookupPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const params = await searchParams;
+  const raw = typeof params.q === 'string' ? params.q : '';
+  const me = await guardPermission('read', `/lookup?q=${encodeURIComponent(raw)}`);
+  const query = parseLookup(raw);
+  const clock = pageClock();
+  const result = query ? await lookup(sharedDb(), query, { mask: !can(me, 'read:payloads') }) : null;
+  const actor = { canAct: can(me, 'deliveries:act'), reasonRequired: reasonRequired(me) };
+  return (
+    <>
+      <h1 className="mb-4 text-2xl font-semibold tracking-tight">Lookup</h1>
+      <form method="get" action="/lookup" className="mb-6 flex gap-2" aria-label="Lookup">
+        <input
+          type="search"
+          name="q"
+          defaultValue={raw}
+          aria-label="Order id, email address, event id or key"
+          placeholder="order:1042, ann@example.com, 981233…"
+          className="w-full max-w-md rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+        />
+        <button
+          type="submit"
+          className="rounded-md bg-zinc-900 px-4 py-2 text-sm font-medium text-white dark:bg-zinc-100 dark:text-zinc-900"
+        >
+          Look up
+        </button>
+      </form>
+      {!result && <Empty>Type an order id, a customer's email address, an event id or a business key.</Empty>}
+      {result && result.events.length === 0 && (
+        <VerdictBox verdict={notFoundVerdict(result, clock)} label="Lookup verdict" />
+      )}
+      {result && result.events.length > 0 && (
+        <>
+          <div className="mb-6 flex flex-wrap items-center justify-between gap-2 text-sm text-zinc-600 dark:text-zinc-400">
+            <p>
+              {result.events.length}
+              {result.more ? '+' : ''} event(s) for “{result.query}”, newest first · times in {clock.timeZone}
+            </p>
+            <CopySummary text={lookupSummary(result, clock)} label="Copy summary of all" />
+          </div>
+          {result.events.map((e) => (
+            <EventTimeline key={e.id} e={e} clock={clock} actor={actor} />
+          ))}
+        </>
+      )}
+    </>
+  );
+}
