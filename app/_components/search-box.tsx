@@ -20,16 +20,18 @@ export function SearchBox() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   return (
-    <form role="search" action="/lookup" method="get" className="ml-auto">
-      <input
-        ref={ref}
-        type="search"
-        name="q"
-        aria-label="Look up an order, email, event or key"
-        placeholder="Order, email, event… (press /)"
-        aria-keyshortcuts="/"
-        className="w-64 rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
-      />
-    </form>
+    <search className="ml-auto">
+      <form action="/lookup" method="get">
+        <input
+          ref={ref}
+          type="search"
+          name="q"
+          aria-label="Look up an order, email, event or key"
+          placeholder="Order, email, event… (press /)"
+          aria-keyshortcuts="/"
+          className="w-64 rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+        />
+      </form>
+    </search>
   );
 }
