@@ -5,6 +5,7 @@ import { killAllChildren } from './cli/children';
 import { CliError, describeError } from './cli/errors';
 import { migrate } from './cli/migrate';
 import { start } from './cli/start';
+import { TOOLS_USAGE, toolCommands } from './cli/tools';
 import { userCommand } from './cli/user';
 
 const USAGE = `usage: herald <command>
@@ -13,6 +14,7 @@ const USAGE = `usage: herald <command>
   dev       the same with next dev and a worker that reloads on change
   demo      start plus realistic order traffic and a sandbox maintenance window (npm run demo)
   migrate   apply pending migrations and exit
+${TOOLS_USAGE}
   user      create a dashboard user: user create --email E --role R (see herald user --help)
 
 Configuration comes from the environment; see README.md.`;
@@ -20,6 +22,12 @@ Configuration comes from the environment; see README.md.`;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function main(): Promise<number> {
+  // Tool commands parse their own options (api-key create --name …).
+  const tool = Object.hasOwn(toolCommands, process.argv[2] ?? '') ? toolCommands[process.argv[2]!] : undefined;
+  if (tool) {
+    process.chdir(root);
+    return tool(parseConfig(process.env), process.argv.slice(3));
+  }
   // `user` has options of its own, so it parses its arguments itself.
   if (process.argv[2] === 'user') {
     process.chdir(root);
@@ -48,7 +56,7 @@ async function main(): Promise<number> {
       await migrate(cfg);
       return 0;
     default:
-      throw new CliError(`unknown command "${command}" (try: start, dev, migrate)`);
+      throw new CliError(`unknown command "${command}" (try: start, dev, migrate, api-key, replay, stats)`);
   }
 }
 

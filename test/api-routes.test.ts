@@ -342,6 +342,7 @@ describe('reading', () => {
     });
     expect(r.status).toBe(200);
     expect(r.body.payload).toEqual({ to: '+14155550100', msg: 'hello 500' });
+    expect(r.body.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(r.body.deliveries[0]).toMatchObject({ subscription: 'sms-sender', attemptHistory: [] });
     for (const id of ['999999999', 'abc', '-1', '1e3', '99999999999999999999']) {
       const missing = await call(eventById.GET, `/api/v1/events/${id}`, { token: reader, params: { id } });

@@ -3,6 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { apiKeyScopes, apiKeys } from '../db/schema';
 import { HeraldError } from '../errors';
+import { asDate } from '../queries/time';
 import { type ApiKeyScope, type Permission, type Principal, scopePermissions } from './principal';
 
 /**
@@ -92,10 +93,10 @@ type KeyRow = {
   scopes: string[];
   publish_channels: string[];
   rate_limit_per_minute: number;
-  created_at: Date;
+  created_at: Date | string;
   created_by: string | null;
-  revoked_at: Date | null;
-  last_used_at: Date | null;
+  revoked_at: Date | string | null;
+  last_used_at: Date | string | null;
 };
 
 function toInfo(r: KeyRow): ApiKeyInfo {
@@ -106,10 +107,10 @@ function toInfo(r: KeyRow): ApiKeyInfo {
     scopes: r.scopes.filter(isApiKeyScope),
     publishChannels: r.publish_channels,
     rateLimitPerMinute: r.rate_limit_per_minute,
-    createdAt: r.created_at,
+    createdAt: asDate(r.created_at),
     createdBy: r.created_by,
-    revokedAt: r.revoked_at,
-    lastUsedAt: r.last_used_at,
+    revokedAt: asDate(r.revoked_at),
+    lastUsedAt: asDate(r.last_used_at),
   };
 }
 

@@ -4,6 +4,7 @@ import type { DeliveryState } from '../db/schema';
 import { decodeCursor, pageOf } from './cursor';
 import type { ReadOptions } from './events';
 import { maskKey, maskText } from './mask';
+import { asDate } from './time';
 
 export interface DeliveryFilter {
   state?: DeliveryState;
@@ -39,11 +40,11 @@ type Row = {
   subscription: string;
   state: DeliveryState;
   attempts: number;
-  run_at: Date;
+  run_at: Date | string;
   last_error: string | null;
-  created_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  finished_at: Date | string | null;
 };
 
 /** Newest first (by id), keyset-paginated; `state=dead` is the dead-letter queue. */
@@ -73,11 +74,11 @@ export async function listDeliveries(db: Executor, f: DeliveryFilter, o: ReadOpt
         subscription: r.subscription,
         state: r.state,
         attempts: r.attempts,
-        runAt: r.run_at,
+        runAt: asDate(r.run_at),
         lastError: o.mask && r.last_error !== null ? maskText(r.last_error) : r.last_error,
-        createdAt: r.created_at,
-        updatedAt: r.updated_at,
-        finishedAt: r.finished_at,
+        createdAt: asDate(r.created_at),
+        updatedAt: asDate(r.updated_at),
+        finishedAt: asDate(r.finished_at),
       }),
     ),
     nextCursor: page.nextCursor,

@@ -3,6 +3,7 @@ import type { Executor } from '../db/client';
 import type { DeliveryState } from '../db/schema';
 import { decodeCursor, pageOf } from './cursor';
 import { maskKey, maskText, maskValue } from './mask';
+import { asDate } from './time';
 
 export interface ReadOptions {
   /** Hide payloads, recipients and provider evidence (callers without `read:payloads`). */
@@ -43,8 +44,8 @@ type EventRow = {
   key: string | null;
   source: string | null;
   payload: unknown;
-  run_at: Date | null;
-  created_at: Date;
+  run_at: Date | string | null;
+  created_at: Date | string;
   idempotency_key: string | null;
   deliveries: DeliverySummary[] | null;
 };
@@ -56,8 +57,8 @@ function toSummary(r: EventRow, o: ReadOptions): EventSummary {
     key: o.mask ? maskKey(r.key) : r.key,
     source: r.source,
     payload: o.mask ? maskValue(r.payload) : r.payload,
-    runAt: r.run_at,
-    createdAt: r.created_at,
+    runAt: asDate(r.run_at),
+    createdAt: asDate(r.created_at),
     deliveries: r.deliveries ?? [],
   };
 }
@@ -111,11 +112,11 @@ type DeliveryDetailRow = {
   subscription: string;
   state: DeliveryState;
   attempts: number;
-  run_at: Date;
+  run_at: Date | string;
   last_error: string | null;
-  created_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  finished_at: Date | string | null;
   attempt_history: (Omit<AttemptView, 'startedAt' | 'finishedAt' | 'nextRunAt'> & {
     startedAt: string;
     finishedAt: string;
@@ -151,11 +152,11 @@ export async function getEvent(db: Executor, id: number, o: ReadOptions) {
       subscription: d.subscription,
       state: d.state,
       attempts: d.attempts,
-      runAt: d.run_at,
+      runAt: asDate(d.run_at),
       lastError: hide(d.last_error),
-      createdAt: d.created_at,
-      updatedAt: d.updated_at,
-      finishedAt: d.finished_at,
+      createdAt: asDate(d.created_at),
+      updatedAt: asDate(d.updated_at),
+      finishedAt: asDate(d.finished_at),
       attemptHistory: d.attempt_history.map(
         (a): AttemptView => ({
           ...a,

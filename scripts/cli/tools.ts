@@ -1,0 +1,15 @@
+import type { Config } from '../../lib/config';
+import { apiKeyCommand } from './api-key';
+import { replayCommand } from './replay';
+import { statsCommand } from './stats';
+
+/** The operator commands of issue 4; each parses its own options (`herald <command> --help`). */
+export const toolCommands: Record<string, (cfg: Config, argv: string[]) => Promise<number>> = {
+  'api-key': apiKeyCommand,
+  replay: replayCommand,
+  stats: statsCommand,
+};
+
+export const TOOLS_USAGE = `  api-key   create, list or revoke API keys for the HTTP API
+  replay    replay dead deliveries by subscription, channel, time or error (--dry-run counts)
+  stats     deliveries per subscription and state, recent publish rates`;
