@@ -202,7 +202,9 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
       '-c',
       'synchronous_commit=on',
     ],
-    { ...user, stdio: ['ignore', log, log], env: { ...process.env, LC_ALL: 'C' } },
+    // Its own process group: a Ctrl-C in the terminal must not reach PostgreSQL directly, or
+    // it would shut down while the worker and server are still finishing their work.
+    { ...user, stdio: ['ignore', log, log], env: { ...process.env, LC_ALL: 'C' }, detached: true },
   );
   fs.closeSync(log);
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
