@@ -1,0 +1,133 @@
+'use client';
+
+import { useEffect, useRef, useState } from 'react';
+import { buttonClass, ConfirmDialog, inputClass, primaryClass } from '../timeline/confirm-dialog';
+import { type BulkOutcome, bulkAction, countMatching, type FilterInput } from './actions';
+
+export interface BulkRequest {
+  kind: 'replay' | 'discard';
+  /** "N selected" (ids) or "all matching" (the page's filter, window frozen at open). */
+  scope: 'selected' | 'matching';
+  filter: FilterInput;
+}
+
+function describe(f: FilterInput): string[] {
+  const out: string[] = [];
+  if (f.ids) out.push(`${f.ids.length} selected deliveries`);
+  if (f.subscription) out.push(`subscription ${f.subscription}`);
+  if (f.channel) out.push(`channel ${f.channel}`);
+  if (f.errorContains) out.push(`error contains “${f.errorContains}”`);
+  if (f.since) out.push(`died from ${f.since}`);
+  if (f.until) out.push(`died before ${f.until}`);
+  return out;
+}
+
+/**
+ * The bulk confirmation: shows the filter and the count, refuses an empty filter, runs on the
+ * server and shows progress (the matching count going down), then a summary.
+ */
+export function BulkDialog({
+  request,
+  onClose,
+}: {
+  request: BulkRequest | null;
+  onClose: (changed: boolean) => void;
+}) {
+  const [count, setCount] = useState<number | null>(null);
+  const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [result, setResult] = useState<BulkOutcome | null>(null);
+  const poll = useRef<ReturnType<typeof setInterval> | null>(null);
+  const parts = request ? describe(request.filter) : [];
+  const empty = parts.length === 0;
+
+  useEffect(() => {
+    setCount(null);
+    setResult(null);
+    setProgress(null);
+    if (request && !empty) void countMatching(request.filter).then(setCount);
+  }, [request, empty]);
+
+  const verb = request?.kind === 'discard' ? 'Discard' : 'Replay';
+  const title = request
+    ? `${verb} ${request.scope === 'selected' ? `${request.filter.ids?.length ?? 0} selected` : `all ${count ?? '…'} matching`}`
+    : '';
+  return (
+    <ConfirmDialog open={request !== null} title={title} onClose={() => onClose(result !== null)}>
+      {empty ? (
+        <p role="alert">
+          Refused: the filter is empty. Choose a subscription, an error, a time window or rows first.
+        </p>
+      ) : (
+        <form
+          className="space-y-4"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (!request || running) return;
+            const reason = String(new FormData(e.currentTarget).get('reason') ?? '');
+            setRunning(true);
+            const start = count ?? 0;
+            poll.current = setInterval(async () => {
+              const left = await countMatching(request.filter);
+              if (left !== null) setProgress(Math.max(0, start - left));
+            }, 700);
+            try {
+              setResult(await bulkAction(request.kind, request.filter, reason));
+            } finally {
+              if (poll.current) clearInterval(poll.current);
+              setRunning(false);
+            }
+          }}
+        >
+          <div>
+            <p className="font-medium">Filter</p>
+            <ul className="list-disc pl-5" aria-label="Filter">
+              {parts.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+          </div>
+          <p>
+            {count === null ? 'Counting…' : `${count.toLocaleString('en')} dead deliveries match now.`}{' '}
+            {request?.kind === 'replay' ? 'Each is sent again; history is kept.' : 'They will never be sent.'}
+          </p>
+          {!result && (
+            <label className="block">
+              <span className="mb-1 block font-medium">Reason (optional)</span>
+              <input name="reason" className={inputClass} maxLength={1000} />
+            </label>
+          )}
+          {running && (
+            <p role="status">
+              Working…{' '}
+              {progress !== null && count !== null
+                ? `${progress.toLocaleString('en')} of ${count.toLocaleString('en')}`
+                : ''}
+            </p>
+          )}
+          {result && (
+            <p role="status" aria-label="Summary">
+              {result.ok
+                ? `${result.done.toLocaleString('en')} ${request?.kind === 'discard' ? 'discarded' : 'replayed'}${result.skipped > 0 ? `, ${result.skipped.toLocaleString('en')} already handled by someone else` : ''}`
+                : result.message}
+            </p>
+          )}
+          <div className="flex justify-end gap-2">
+            <button type="button" className={buttonClass} onClick={() => onClose(result !== null)}>
+              {result ? 'Close' : 'Cancel'}
+            </button>
+            {!result && (
+              <button
+                type="submit"
+                className={primaryClass}
+                disabled={running || count === null || count === 0}
+              >
+                Confirm {verb.toLowerCase()}
+              </button>
+            )}
+          </div>
+        </form>
+      )}
+    </ConfirmDialog>
+  );
+}

@@ -1,0 +1,108 @@
+import { sql } from 'drizzle-orm';
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { Empty } from '@/app/_components/section';
+import { can } from '@/lib/auth/principal';
+import { sharedDb } from '@/lib/db/client';
+import { guardPermission } from '@/lib/lookup/page-guard';
+import { retryPolicyInWords } from '@/lib/lookup/retry-words';
+import { COUNT_CAP, subscriptionOverview } from '@/lib/queries/overview';
+import { PauseButton } from './pause-button';
+
+export const metadata: Metadata = { title: 'Subscriptions' };
+export const dynamic = 'force-dynamic';
+
+const n = (v: number) => (v >= COUNT_CAP ? `${COUNT_CAP.toLocaleString('en')}+` : v.toLocaleString('en'));
+
+/** Each subscription: state, queue, recent outcomes, retry policy in words, pause/resume. */
+export default async function SubscriptionsPage() {
+  const me = await guardPermission('read', '/subscriptions');
+  const db = sharedDb();
+  const [stats, policies] = await Promise.all([
+    subscriptionOverview(db),
+    db.execute<{
+      name: string;
+      maxAttempts: number;
+      backoffBaseMs: number;
+      backoffMaxMs: number;
+      pausedBy: string | null;
+      pausedAt: Date | null;
+    }>(sql`
+      SELECT name, max_attempts AS "maxAttempts", backoff_base_ms AS "backoffBaseMs", backoff_max_ms AS "backoffMaxMs",
+             paused_by AS "pausedBy", paused_at AS "pausedAt"
+      FROM herald.subscriptions`),
+  ]);
+  const policy = new Map(policies.rows.map((p) => [p.name, p]));
+  const operate = can(me, 'subscriptions:operate');
+  return (
+    <>
+      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Subscriptions</h1>
+      {stats.length === 0 && <Empty>No subscriptions yet: they appear when a worker starts.</Empty>}
+      <div className="space-y-4">
+        {stats.map((s) => {
+          const p = policy.get(s.name);
+          return (
+            <section
+              key={s.name}
+              aria-label={`Subscription ${s.name}`}
+              className="rounded-lg border border-zinc-200 p-4 text-sm dark:border-zinc-800"
+            >
+              <div className="flex flex-wrap items-baseline justify-between gap-2">
+                <h2 className="text-lg font-semibold">
+                  {s.name} <span className="text-sm font-normal text-zinc-500">← {s.channelPattern}</span>
+                </h2>
+                <div>
+                  <span
+                    className={
+                      s.paused
+                        ? 'mr-3 font-medium text-amber-700 dark:text-amber-400'
+                        : 'mr-3 text-green-700 dark:text-green-400'
+                    }
+                  >
+                    {s.paused ? 'Paused' : 'Running'}
+                  </span>
+                  {operate && <PauseButton name={s.name} paused={s.paused} />}
+                </div>
+              </div>
+              {s.paused && (
+                <p className="mt-1 text-amber-800 dark:text-amber-300">
+                  Paused{p?.pausedBy ? ` by ${p.pausedBy}` : ''}
+                  {p?.pausedAt ? ` at ${p.pausedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}
+                  {s.pausedReason ? `: ${s.pausedReason}` : ''}
+                </p>
+              )}
+              <dl className="mt-3 grid grid-cols-2 gap-2 sm:grid-cols-4">
+                {(
+                  [
+                    ['Due now', n(s.pendingDue)],
+                    ['Waiting for retry', n(s.scheduled)],
+                    ['Running', n(s.running)],
+                    ['Dead', n(s.dead)],
+                    ['Delivered / s (last min)', s.succeededPerSecond.toFixed(1)],
+                    ['Delivered (15 min)', s.succeeded15m.toLocaleString('en')],
+                    ['Failed (15 min)', s.failed15m.toLocaleString('en')],
+                    ['Lag', s.lagSeconds === null ? '—' : `${Math.round(s.lagSeconds)} s`],
+                  ] as const
+                ).map(([label, value]) => (
+                  <div key={label}>
+                    <dt className="text-zinc-500">{label}</dt>
+                    <dd className="font-medium">{value}</dd>
+                  </div>
+                ))}
+              </dl>
+              {p && <p className="mt-3 text-zinc-600 dark:text-zinc-400">{retryPolicyInWords(p)}</p>}
+              <p className="mt-2 flex gap-4">
+                <Link className="underline" href={`/events?subscription=${encodeURIComponent(s.name)}`}>
+                  Events
+                </Link>
+                <Link className="underline" href={`/dead-letters?subscription=${encodeURIComponent(s.name)}`}>
+                  Dead letters
+                </Link>
+              </p>
+            </section>
+          );
+        })}
+      </div>
+    </>
+  );
+}
