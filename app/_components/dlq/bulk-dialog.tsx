@@ -11,7 +11,7 @@ export interface BulkRequest {
   filter: FilterInput;
 }
 
-function describe(f: FilterInput): string[] {
+function describeFilter(f: FilterInput): string[] {
   const out: string[] = [];
   if (f.ids) out.push(`${f.ids.length} selected deliveries`);
   if (f.subscription) out.push(`subscription ${f.subscription}`);
@@ -38,7 +38,7 @@ export function BulkDialog({
   const [progress, setProgress] = useState<number | null>(null);
   const [result, setResult] = useState<BulkOutcome | null>(null);
   const poll = useRef<ReturnType<typeof setInterval> | null>(null);
-  const parts = request ? describe(request.filter) : [];
+  const parts = request ? describeFilter(request.filter) : [];
   const empty = parts.length === 0;
 
   useEffect(() => {
