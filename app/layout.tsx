@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Nav } from './_components/nav';
+import { SearchBox } from './_components/search-box';
 import { UserMenu } from './account/user-menu';
 import { Providers } from './providers';
 import './globals.css';
@@ -21,6 +22,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               Herald
             </Link>
             <Nav />
+            <SearchBox />
             <UserMenu />
           </div>
         </header>

@@ -7,6 +7,9 @@ import { usePathname } from 'next/navigation';
 const LINKS = [
   { href: '/', label: 'Overview' },
   { href: '/live', label: 'Live feed' },
+  { href: '/events', label: 'Events' },
+  { href: '/dead-letters', label: 'Dead letters' },
+  { href: '/subscriptions', label: 'Subscriptions' },
   { href: '/sandbox', label: 'Sandbox' },
 ] as const;
 
