@@ -1,0 +1,201 @@
+/**
+ * `npm run bench:api [-- --seconds 10 --connections 32 --port 3200 --rounds 2]`
+ *
+ * The HTTP API under autocannon, against the production build started by the real start
+ * command (`herald start`: migrations, `next build` when stale, next start and a worker) on a
+ * fresh database:
+ *   baseline   a bare route handler that parses the JSON body and does one INSERT into a plain
+ *              table (/api/v1/bench-baseline, enabled only by HERALD_BENCH_BASELINE=1);
+ *   publish    POST /api/v1/events with an API key: authentication (one indexed lookup, no
+ *              cache), rate limit, validation, publish with fan-out, deliveries in the answer;
+ *   batch      POST /api/v1/events/batch with 1,000 events per request.
+ * Subscriptions are paused during the run so fan-out still writes deliveries but the worker
+ * does not compete for the two cores. Targets (issue 4): publish ≥ 85 % of baseline req/s,
+ * publish p99 < 100 ms, batch ≥ 20,000 events/s. The last line is one JSON object.
+ */
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { createApiKey } from '../lib/auth/api-keys';
+import { createDb, createPool } from '../lib/db/client';
+import { numberFlag, openServer, repoRoot, round, sleep, table } from './common';
+
+const SECONDS = numberFlag('seconds', 10);
+const CONNECTIONS = Math.floor(numberFlag('connections', 32));
+const BATCH_CONNECTIONS = Math.floor(numberFlag('batch-connections', 4));
+const PORT = Math.floor(numberFlag('port', 3200));
+const ROUNDS = Math.floor(numberFlag('rounds', 2));
+const BATCH = 1_000;
+
+interface Figures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function cannon(
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+  connections: number,
+  seconds: number,
+) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORT}${path}`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return {
+    requestsPerSecond: round(result.requests.average, 0),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  } satisfies Figures;
+}
+
+async function waitForServer(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${PORT}/api/v1/openapi.json`);
+      if (r.ok) return;
+    } catch {}
+    await sleep(500);
+  }
+  throw new Error(`the server did not answer on port ${PORT} within ${timeoutMs / 1000} s`);
+}
+
+async function main() {
+  const server = await openServer();
+  const url = await server.createDatabase('api');
+  process.stderr.write(`[bench:api] ${server.label}; starting Herald on port ${PORT} (builds when stale)…\n`);
+  const herald = spawn(process.execPath, ['--import', 'tsx', 'scripts/herald.ts', 'start'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(PORT),
+      HERALD_BENCH_BASELINE: '1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => herald.on('exit', () => resolve()));
+  const pool = createPool(url, { max: 2, applicationName: 'herald-bench' });
+  try {
+    await Promise.race([
+      waitForServer(600_000),
+      exited.then(() => Promise.reject(new Error('herald start exited'))),
+    ]);
+    const db = createDb(pool);
+    await pool.query(
+      'CREATE TABLE IF NOT EXISTS public.bench_baseline (id bigserial PRIMARY KEY, body jsonb NOT NULL)',
+    );
+    // One subscription on the channel so every event fans out to one delivery, as in production.
+    await pool.query(
+      `INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('bench-sms', 'sms') ON CONFLICT DO NOTHING`,
+    );
+    await pool.query('UPDATE herald.subscriptions SET paused = true');
+    const { token } = await createApiKey(db, {
+      name: 'bench',
+      scopes: ['publish'],
+      publishChannels: ['*'],
+      rateLimitPerMinute: 1_000_000,
+      createdBy: 'bench',
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const event = { channel: 'sms', payload: { to: '+14155550100', msg: 'Your order 1042 has shipped' } };
+    const one = JSON.stringify(event);
+    const batch = JSON.stringify({ events: Array.from({ length: BATCH }, () => event) });
+
+    // Warm up both paths (JIT, connection pools, prepared statements).
+    await cannon('/api/v1/bench-baseline', one, {}, CONNECTIONS, 3);
+    await cannon('/api/v1/events', one, auth, CONNECTIONS, 3);
+    const baselines: Figures[] = [];
+    const publishes: Figures[] = [];
+    // Alternate, so drift on a shared machine hits both sides alike; the best round of each counts.
+    for (let r = 0; r < ROUNDS; r++) {
+      baselines.push(await cannon('/api/v1/bench-baseline', one, {}, CONNECTIONS, SECONDS));
+      publishes.push(await cannon('/api/v1/events', one, auth, CONNECTIONS, SECONDS));
+    }
+    await cannon('/api/v1/events/batch', batch, auth, BATCH_CONNECTIONS, 3);
+    const batchRun = await cannon('/api/v1/events/batch', batch, auth, BATCH_CONNECTIONS, SECONDS);
+    const best = (xs: Figures[]) => xs.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+    const baseline = best(baselines);
+    const publish = best(publishes);
+    const [{ n: events }] = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM herald.events'))
+      .rows as [{ n: number }];
+    const batchEventsPerSecond = batchRun.requestsPerSecond * BATCH;
+    const ratio = publish.requestsPerSecond / Math.max(1, baseline.requestsPerSecond);
+
+    console.log(
+      table(
+        ['variant', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx'],
+        [
+          ...baselines.map((b, i) => [
+            `baseline #${i + 1}`,
+            String(b.requestsPerSecond),
+            String(b.p50Ms),
+            String(b.p99Ms),
+            String(b.errors),
+            String(b.non2xx),
+          ]),
+          ...publishes.map((p, i) => [
+            `publish #${i + 1}`,
+            String(p.requestsPerSecond),
+            String(p.p50Ms),
+            String(p.p99Ms),
+            String(p.errors),
+            String(p.non2xx),
+          ]),
+          [
+            'batch ×1000',
+            String(batchRun.requestsPerSecond),
+            String(batchRun.p50Ms),
+            String(batchRun.p99Ms),
+            String(batchRun.errors),
+            String(batchRun.non2xx),
+          ],
+        ],
+      ),
+    );
+    console.log(
+      `publish = ${round(ratio * 100, 1)} % of baseline (target ≥ 85 %), p99 ${publish.p99Ms} ms (target < 100), ` +
+        `batch ${batchEventsPerSecond} events/s (target ≥ 20,000); ${events} events written`,
+    );
+    console.log(
+      JSON.stringify({
+        bench: 'api',
+        server: server.label,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        baselineRps: baseline.requestsPerSecond,
+        publishRps: publish.requestsPerSecond,
+        publishVsBaseline: round(ratio, 3),
+        publishP50Ms: publish.p50Ms,
+        publishP99Ms: publish.p99Ms,
+        baselineP99Ms: baseline.p99Ms,
+        batchEventsPerSecond,
+        batchP99Ms: batchRun.p99Ms,
+        errors: baseline.errors + publish.errors + batchRun.errors,
+        non2xx: baseline.non2xx + publish.non2xx + batchRun.non2xx,
+        pass: ratio >= 0.85 && publish.p99Ms < 100 && batchEventsPerSecond >= 20_000,
+      }),
+    );
+  } finally {
+    await pool.end();
+    herald.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000)]);
+    await server.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
