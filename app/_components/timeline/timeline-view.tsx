@@ -82,7 +82,18 @@ function AttemptItem({ a, clock }: { a: TimelineAttempt; clock: Clock }) {
   );
 }
 
-export function DeliveryBlock({ d, clock, actor }: { d: TimelineDelivery; clock: Clock; actor: ActorView }) {
+export function DeliveryBlock({
+  d,
+  clock,
+  actor,
+  omit = [],
+}: {
+  d: TimelineDelivery;
+  clock: Clock;
+  actor: ActorView;
+  /** Actions the surrounding page already offers in its own way. */
+  omit?: DeliveryActionKind[];
+}) {
   const verdict = deliveryVerdict(d, clock);
   return (
     <section
@@ -97,7 +108,11 @@ export function DeliveryBlock({ d, clock, actor }: { d: TimelineDelivery; clock:
           → {d.subscription} <span className="text-zinc-500">({d.state})</span>
         </h3>
         {actor.canAct && (
-          <DeliveryActions id={d.id} actions={allowedActions(d)} reasonRequired={actor.reasonRequired} />
+          <DeliveryActions
+            id={d.id}
+            actions={allowedActions(d).filter((a) => !omit.includes(a))}
+            reasonRequired={actor.reasonRequired}
+          />
         )}
       </div>
       <VerdictBox verdict={verdict} label={`Verdict for delivery ${d.id}`} />

@@ -1,11 +1,15 @@
 import { eq } from 'drizzle-orm';
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { DeliveryBlock } from '@/app/_components/timeline/timeline-view';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
 import { deliveries } from '@/lib/db/schema';
+import { pageClock } from '@/lib/lookup/clock';
+import { reasonRequired } from '@/lib/lookup/page-guard';
 import { getEvent } from '@/lib/queries/events';
+import { loadTimelines } from '@/lib/queries/lookup';
 import { ReplayForm } from './replay-form';
 
 export const metadata: Metadata = { title: 'Delivery' };
@@ -46,6 +50,36 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
         {JSON.stringify(event.payload, null, 2)}
       </pre>
       {delivery.state === 'dead' && can(me, 'deliveries:act') && <ReplayForm id={delivery.id} />}
+      <Timeline
+        eventId={event.id}
+        deliveryId={delivery.id}
+        mask={!can(me, 'read:payloads')}
+        canAct={can(me, 'deliveries:act')}
+        support={reasonRequired(me)}
+      />
     </>
+  );
+}
+
+/** The attempt list (newest first, stack collapsible) with retry now / discard behind confirmations. */
+async function Timeline(p: {
+  eventId: number;
+  deliveryId: number;
+  mask: boolean;
+  canAct: boolean;
+  support: boolean;
+}) {
+  const [event] = await loadTimelines(sharedDb(), [p.eventId], { mask: p.mask });
+  const d = event?.deliveries.find((x) => x.id === p.deliveryId);
+  if (!d) return null;
+  return (
+    <div className="mt-8">
+      <DeliveryBlock
+        d={d}
+        clock={pageClock()}
+        actor={{ canAct: p.canAct, reasonRequired: p.support }}
+        omit={['replay']}
+      />
+    </div>
   );
 }
