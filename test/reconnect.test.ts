@@ -139,7 +139,20 @@ describe('listener loss and database restarts', () => {
       'every committed event to be delivered',
       async () => (await deliveredCount()) === published.size && (await unfinished()) === 0,
       120_000,
-    );
+    ).catch(async (e) => {
+      // Say what is stuck, for whoever reads a failed CI run.
+      const r = await tryQuery(
+        `SELECT id, state, attempts, run_at, lease_owner, lease_expires_at, last_error, now() AS now
+         FROM herald.deliveries WHERE state <> 'succeeded' LIMIT 10`,
+      );
+      console.error(
+        'unfinished deliveries:',
+        JSON.stringify(r.rows),
+        '\nworker output:',
+        worker.output().slice(-4000),
+      );
+      throw e;
+    });
     expect(worker.child.exitCode).toBeNull(); // the worker rode it out
     const { rows } = await tryQuery(
       'SELECT count(*)::int AS n FROM (SELECT delivery_id FROM test_runs GROUP BY 1 HAVING count(*) > 1) x',
