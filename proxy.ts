@@ -11,7 +11,7 @@ import { isSameOriginRequest } from './lib/auth/origin';
  * - pages get a strict Content-Security-Policy with a fresh nonce (Next.js puts it on its own
  *   scripts when it finds the policy on the request).
  */
-const PUBLIC_PAGES = new Set(['/sign-in', '/setup']);
+const PUBLIC_PAGES = new Set(['/sign-in', '/setup', '/api-docs']);
 
 function contentSecurityPolicy(nonce: string): string {
   const dev = process.env.NODE_ENV === 'development';
@@ -33,7 +33,10 @@ function contentSecurityPolicy(nonce: string): string {
 export function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
   const hasSession = request.cookies.getAll().some((c) => c.name.endsWith('herald.session_token'));
-  if (hasSession && !isSameOriginRequest(request, authSettings().publicUrl)) {
+  // A request with an API key is judged by the key (lib/auth/authenticate.ts), not the cookie;
+  // a cross-site page cannot add an Authorization header.
+  const cookieAuthenticated = hasSession && !request.headers.has('authorization');
+  if (cookieAuthenticated && !isSameOriginRequest(request, authSettings().publicUrl)) {
     return NextResponse.json(
       { error: { code: 'forbidden', message: 'cross-origin request refused' } },
       { status: 403 },

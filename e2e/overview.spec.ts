@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/signed-in';
 
 test('the overview is a real server-rendered page of the dashboard', async ({ page }) => {
   const response = await page.goto('/');

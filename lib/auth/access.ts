@@ -16,12 +16,21 @@ export const pageAccess = {
   '/account': 'read',
   '/audit': 'read',
   '/deliveries/[id]': 'read',
+  '/live': 'read',
+  '/sandbox': 'read',
+  '/events': 'read',
+  '/events/[id]': 'read',
+  '/lookup': 'read',
+  '/dead-letters': 'read',
+  '/subscriptions': 'read',
   '/admin/users': 'admin',
   '/admin/api-keys': 'admin',
   /** Where people without a session go. */
   '/sign-in': 'public',
   /** First run: the setup token in the link is the credential. */
   '/setup': 'public',
+  /** The HTTP API reference, rendered from the OpenAPI document that is public too. */
+  '/api-docs': 'public',
 } as const satisfies Record<string, Access>;
 
 export type PagePath = keyof typeof pageAccess;
@@ -33,6 +42,8 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/metrics': { GET: 'public' },
   /** Postmark authenticates with HTTP basic auth in the webhook URL, checked by the route. */
   '/api/v1/webhooks/postmark': { POST: 'public' },
+  /** Prometheus scrapers: HERALD_METRICS_TOKEN as a bearer token, checked by the route. */
+  '/api/metrics': { GET: 'public' },
   /** The API reference, the same for everyone. */
   '/api/v1/openapi.json': { GET: 'public' },
   /** Answers 404 unless HERALD_BENCH_BASELINE=1 (benchmark machines only). */
@@ -53,6 +64,7 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/v1/deliveries': { GET: 'read' },
   '/api/v1/feed': { GET: 'read' },
   '/api/v1/overview': { GET: 'read' },
+  '/api/v1/sandbox': { GET: 'read', PATCH: 'subscriptions:operate' },
   /** Server-sent events for the live dashboard: a session (or a read key) like any read. */
   '/api/v1/stream': { GET: 'read' },
   '/api/v1/deliveries/replay': { POST: 'deliveries:bulk' },

@@ -86,7 +86,7 @@ export function CreateUser() {
       <Field label="Email" name="email" type="email" required />
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Role</span>
-        <select name="role" className={inputClass} defaultValue="support">
+        <select name="role" aria-label="Role" className={inputClass} defaultValue="support">
           {ROLES.map((r) => (
             <option key={r} value={r}>
               {r}
