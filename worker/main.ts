@@ -27,7 +27,7 @@ async function main() {
   const url = databaseUrl();
   await migrateDatabase(url);
   const mod = await loadSubscriptions(cfg.HERALD_SUBSCRIPTIONS);
-  const pool = createPool(url, { max: 6, applicationName: 'herald-worker' });
+  const pool = createPool(url, { max: 6, applicationName: 'herald-worker', queryTimeoutMs: 120_000 });
   const worker = new Worker({
     pool,
     url,

@@ -15,6 +15,8 @@ export type Executor = Db | Tx;
 export interface PoolOptions {
   max?: number;
   applicationName?: string;
+  /** Fail a query that gets no answer in this time (a silently dead connection would hang forever). */
+  queryTimeoutMs?: number;
 }
 
 export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
@@ -24,6 +26,7 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     keepAlive: true,
     application_name: options.applicationName ?? 'herald',
     connectionTimeoutMillis: 10_000,
+    query_timeout: options.queryTimeoutMs,
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next checkout simply opens a new connection.
