@@ -44,6 +44,9 @@ function toFilter(f: FilterInput): DeadFilter {
   };
 }
 
+/** `until` alone is "everything dead before now": as empty as no filter at all. */
+const empty = (f: DeadFilter) => isEmptyFilter({ ...f, until: undefined });
+
 async function allowed() {
   const me = await currentPrincipal();
   return me && can(me, 'deliveries:bulk') ? me : null;
@@ -53,7 +56,7 @@ async function allowed() {
 export async function countMatching(input: FilterInput): Promise<number | null> {
   if (!(await allowed())) return null;
   const filter = toFilter(input);
-  if (isEmptyFilter(filter)) return null;
+  if (empty(filter)) return null;
   return countDead(sharedDb(), filter);
 }
 

@@ -30,9 +30,17 @@ export interface PageFilter {
   until?: string;
 }
 
+/**
+ * Frozen when the dialog opens: a relative window becomes absolute, and `until` is always now,
+ * so deliveries that die (again) while the bulk runs are not in it — "all M matching" means
+ * the M counted in the dialog.
+ */
 function frozen(f: PageFilter): FilterInput {
   const { window, ...rest } = f;
-  return isWindow(window) ? { ...rest, ...freeze(window) } : rest;
+  if (isWindow(window)) return { ...rest, ...freeze(window) };
+  // Nothing chosen stays empty, so the dialog (and the server) refuse it.
+  if (!Object.values(rest).some(Boolean)) return {};
+  return { ...rest, until: new Date().toISOString() };
 }
 
 export function DeadTable({
