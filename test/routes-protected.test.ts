@@ -15,7 +15,6 @@ import type { TestDatabase } from './helpers/db';
  */
 const PUBLIC_ROUTES: Record<string, string> = {
   '/api/health': 'probes and the start command',
-  '/api/metrics': 'Prometheus sends HERALD_METRICS_TOKEN, checked by the route',
   '/api/v1/webhooks/postmark': 'Postmark signs in with HTTP basic auth, checked by the route',
   '/api/v1/openapi.json': 'the API reference',
   '/api/metrics': 'Prometheus scrapers present HERALD_METRICS_TOKEN, checked by the route',

@@ -42,8 +42,6 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/metrics': { GET: 'public' },
   /** Postmark authenticates with HTTP basic auth in the webhook URL, checked by the route. */
   '/api/v1/webhooks/postmark': { POST: 'public' },
-  /** Prometheus scrapers: HERALD_METRICS_TOKEN as a bearer token, checked by the route. */
-  '/api/metrics': { GET: 'public' },
   /** The API reference, the same for everyone. */
   '/api/v1/openapi.json': { GET: 'public' },
   /** Answers 404 unless HERALD_BENCH_BASELINE=1 (benchmark machines only). */
