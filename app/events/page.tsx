@@ -148,7 +148,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
                 </Link>
                 <span>{e.channel}</span>
                 {e.key && <span>{e.key}</span>}
-                <span className="text-zinc-500">{e.createdAt.toISOString()}</span>
+                <span className="text-zinc-500">{new Date(e.createdAt).toISOString()}</span>
                 {e.deliveries.map((d) => (
                   <Link key={d.id} href={`/deliveries/${d.id}`} className="underline">
                     {d.subscription}: {d.state}

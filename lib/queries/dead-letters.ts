@@ -103,7 +103,7 @@ export async function listDead(
       subscription: r.subscription,
       attempts: r.attempts,
       lastError: o.mask && r.last_error ? maskText(r.last_error) : r.last_error,
-      finishedAt: r.finished_at,
+      finishedAt: new Date(r.finished_at),
     }),
   );
   const lastItem = items[items.length - 1];
@@ -149,7 +149,7 @@ export async function deadGroups(
       pattern: r.pattern,
       errorContains: fixedText(r.pattern),
       count: r.count,
-      newest: r.newest,
+      newest: new Date(r.newest),
     })),
     sampled: rows.some((r) => r.sampled),
   };

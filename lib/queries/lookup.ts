@@ -110,6 +110,10 @@ type ProviderRow = {
   detail: string | null;
 };
 
+// Raw statements return timestamps as text (drizzle keeps pg's strings): turn them into Dates once.
+const toDate = (v: Date | string) => new Date(v);
+const toDateOrNull = (v: Date | string | null) => (v === null ? null : new Date(v));
+
 const ids = (xs: number[]) => `{${xs.map((x) => Math.trunc(x)).join(',')}}`;
 // Bounce Type and Description, or a spam complaint's Type: the provider's reason in its words.
 const providerDetail = sql`nullif(concat_ws(': ', p.payload->>'Type', p.payload->>'Description'), '')`;
@@ -120,8 +124,8 @@ function toProvider(r: ProviderRow, mask: boolean): ProviderEvent {
     recordType: r.record_type,
     messageId: r.message_id,
     recipient: mask ? maskKey(r.recipient) : r.recipient,
-    occurredAt: r.occurred_at,
-    receivedAt: r.received_at,
+    occurredAt: toDateOrNull(r.occurred_at),
+    receivedAt: toDate(r.received_at),
     detail: r.detail && mask ? maskText(r.detail) : r.detail,
   };
 }
@@ -155,6 +159,9 @@ export async function loadTimelines(
       SELECT p.id, p.delivery_id, p.record_type, p.message_id, p.recipient, p.occurred_at, p.received_at,
              ${providerDetail} AS detail
       FROM herald.email_events p WHERE p.delivery_id = ANY(${ids(deliveryIds)}::bigint[])
+         -- Records not linked (yet) still belong to the attempt that got their message id.
+         OR p.message_id IN (SELECT a.result->>'messageId' FROM herald.attempts a
+                             WHERE a.delivery_id = ANY(${ids(deliveryIds)}::bigint[]) AND a.result ? 'messageId')
       ORDER BY coalesce(p.occurred_at, p.received_at), p.id`),
   ]);
   const suppressions = await loadSuppressions(db, attempts.rows, events.rows, deliveries.rows);
@@ -166,22 +173,30 @@ export async function loadTimelines(
     return m;
   };
   const attemptsOf = byDelivery(attempts.rows);
-  const providerOf = byDelivery(provider.rows);
+  const deliveryOfMessage = new Map(
+    attempts.rows.filter((a) => a.message_id).map((a) => [a.message_id, a.delivery_id]),
+  );
+  const providerOf = byDelivery(
+    provider.rows.map((p) => ({
+      ...p,
+      delivery_id: p.delivery_id ?? deliveryOfMessage.get(p.message_id) ?? null,
+    })),
+  );
   const timelineDeliveries = new Map<number, TimelineDelivery[]>();
   for (const d of deliveries.rows) {
     const list: TimelineAttempt[] = (attemptsOf.get(d.id) ?? []).map((a) => ({
       id: a.id,
       attempt: a.attempt,
       worker: a.worker,
-      startedAt: a.started_at,
-      finishedAt: a.finished_at,
-      durationMs: a.finished_at.getTime() - a.started_at.getTime(),
+      startedAt: toDate(a.started_at),
+      finishedAt: toDate(a.finished_at),
+      durationMs: toDate(a.finished_at).getTime() - toDate(a.started_at).getTime(),
       outcome: a.outcome,
       errorCode: a.error_code,
       error: hide(a.error),
       errorStack: hide(a.error_stack),
       manual: a.manual,
-      nextRunAt: a.next_run_at,
+      nextRunAt: toDateOrNull(a.next_run_at),
       messageId: a.message_id,
       recipient: o.mask ? maskKey(a.recipient) : a.recipient,
     }));
@@ -191,14 +206,14 @@ export async function loadTimelines(
       subscription: d.subscription,
       state: d.state,
       attempts: d.attempts,
-      runAt: d.run_at,
+      runAt: toDate(d.run_at),
       lastError: hide(d.last_error),
-      createdAt: d.created_at,
-      finishedAt: d.finished_at,
+      createdAt: toDate(d.created_at),
+      finishedAt: toDateOrNull(d.finished_at),
       maxAttempts: d.max_attempts ?? 20,
       subscriptionPaused: d.paused === true,
       pausedReason: d.paused_reason,
-      pausedAt: d.paused_at,
+      pausedAt: toDateOrNull(d.paused_at),
       attemptList: list,
       providerEvents: (providerOf.get(d.id) ?? []).map((p) => toProvider(p, o.mask)),
       suppression: suppression ? toProvider(suppression, o.mask) : null,
@@ -211,7 +226,7 @@ export async function loadTimelines(
     key: o.mask ? maskKey(e.key) : e.key,
     idempotencyKey: o.mask ? maskKey(e.idempotency_key) : e.idempotency_key,
     source: e.source,
-    createdAt: e.created_at,
+    createdAt: toDate(e.created_at),
     payload: o.mask ? maskValue(e.payload) : e.payload,
     matchedBy: matchedBy.get(e.id) ?? [],
     deliveries: timelineDeliveries.get(e.id) ?? [],
@@ -267,7 +282,7 @@ export async function prunedBefore(db: Executor): Promise<Date | null> {
   const { rows } = await db.execute<{ pruned_before: Date | null }>(
     sql`SELECT pruned_before FROM herald.maintenance_state WHERE id = 1`,
   );
-  return rows[0]?.pruned_before ?? null;
+  return toDateOrNull(rows[0]?.pruned_before ?? null);
 }
 
 /** The whole lookup: matches, their timelines, and what retention has removed. */
