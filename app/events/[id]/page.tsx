@@ -28,7 +28,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
       />
       <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-zinc-500">Payload</h2>
       <pre
-        aria-label="Payload"
+        data-testid="payload"
         className="overflow-x-auto rounded-lg bg-zinc-100 p-4 text-xs dark:bg-zinc-900"
       >
         {JSON.stringify(event.payload, null, 2)}
