@@ -72,6 +72,17 @@ test('an approved order: sent to the sandbox, seen in the outbox, delivered in i
   await expect(html.getByText('Hello Grace <b>Hopper</b>,')).toBeVisible();
   await expect(html.locator('b')).toHaveCount(0);
 
+  // ── Herald's record: the delivery succeeded, and its attempt kept the MessageID the outbox shows. ──
+  const { id: eventId } = (await published.json()) as { id: number };
+  const event = await page.request.get(`/api/v1/events/${eventId}`);
+  expect(event.status()).toBe(200);
+  const { deliveries } = (await event.json()) as {
+    deliveries: { subscription: string; state: string; attemptHistory: { result: unknown }[] }[];
+  };
+  const confirmation = deliveries.find((d) => d.subscription === 'order-confirmation-email');
+  expect(confirmation?.state).toBe('succeeded');
+  expect(confirmation?.attemptHistory.at(-1)?.result).toMatchObject({ messageId });
+
   // ── The lookup a support agent would do: delivered, with Postmark's (the sandbox's) evidence. ──
   await page.goto(`/lookup?q=${encodeURIComponent(`order:${orderId}`)}`);
   const delivery = page.getByRole('region', { name: /to order-confirmation-email$/ });

@@ -32,8 +32,8 @@ const positive = (v: string | undefined) => {
  * for operators and admins — the controls that make it misbehave.
  */
 export default async function SandboxPage({ searchParams }: { searchParams: Promise<Search> }) {
-  // Reading the outbox needs what the overview needs (`read`); changes are checked by the route.
-  const me = await guardPage('/', '/sandbox');
+  // Reading needs `read`; the controls are shown to operators and admins and checked again by the route.
+  const me = await guardPage('/sandbox');
   const q = await searchParams;
   const status = one(q.status) === 'accepted' || one(q.status) === 'rejected' ? one(q.status) : undefined;
   const filter = { status: status as 'accepted' | 'rejected' | undefined, beforeId: positive(one(q.before)) };
