@@ -25,9 +25,11 @@ type Match = { id: number; how: string };
 
 function candidates(q: LookupQuery): SQL[] {
   const parts: SQL[] = [];
+  // `id + 0`: ordering by the bare primary key tempts the planner into walking all events
+  // newest first with a filter (measured: 500 ms p95 at 300k events) instead of the probe's index.
   const probe = (how: string, where: SQL) =>
     parts.push(
-      sql`(SELECT id, ${how}::text AS how FROM herald.events e WHERE ${where} ORDER BY id DESC LIMIT ${LOOKUP_LIMIT + 1})`,
+      sql`(SELECT id, ${how}::text AS how FROM herald.events e WHERE ${where} ORDER BY id + 0 DESC LIMIT ${LOOKUP_LIMIT + 1})`,
     );
   if (q.eventId !== null) probe('event id', sql`e.id = ${q.eventId}`);
   for (const key of q.keys) probe('key', sql`e.key = ${key}`);
