@@ -10,8 +10,8 @@ const SUPPORT = { email: 'support@e2e.example', password: 'support password 123'
 const REASON = 'Customer asked us to send it again';
 
 async function signIn(page: Page, email: string, password: string) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -26,9 +26,9 @@ test('setup link → admin → support user → support replays with a reason �
   await admin.goto('/');
   await expect(admin).toHaveURL(/\/sign-in\?next=%2F$/);
   await admin.goto(`/setup?token=${token}`);
-  await admin.getByLabel('Email').fill(E2E_ADMIN.email);
-  await admin.getByLabel('Password (12 characters or more)').fill(E2E_ADMIN.password);
-  await admin.getByLabel('Password again').fill(E2E_ADMIN.password);
+  await admin.getByLabel('Email', { exact: true }).fill(E2E_ADMIN.email);
+  await admin.getByLabel('Password (12 characters or more)', { exact: true }).fill(E2E_ADMIN.password);
+  await admin.getByLabel('Password again', { exact: true }).fill(E2E_ADMIN.password);
   await admin.getByRole('button', { name: 'Create admin and sign in' }).click();
   await expect(admin).toHaveURL(/\/admin\/users$/);
   await expect(admin.getByRole('heading', { name: 'Users' })).toBeVisible();
@@ -37,17 +37,17 @@ test('setup link → admin → support user → support replays with a reason �
   await expect(admin.getByText('This setup link is not valid any more')).toBeVisible();
 
   await admin.goto('/admin/users');
-  await admin.getByLabel('Email').fill(SUPPORT.email);
+  await admin.getByLabel('Email', { exact: true }).fill(SUPPORT.email);
   await admin.getByLabel('Role', { exact: true }).selectOption('support');
-  await admin.getByLabel('Password (leave empty to generate one)').fill(SUPPORT.password);
+  await admin.getByLabel('Password (leave empty to generate one)', { exact: true }).fill(SUPPORT.password);
   await admin.getByRole('button', { name: 'Create user' }).click();
   await expect(admin.getByRole('status')).toContainText(`Created ${SUPPORT.email}`);
-  await expect(admin.getByRole('cell', { name: SUPPORT.email })).toBeVisible();
+  await expect(admin.getByRole('cell', { name: SUPPORT.email, exact: true })).toBeVisible();
 
   // A publishing key (its secret shown once), to make a delivery that dies.
   await admin.goto('/admin/api-keys');
-  await admin.getByLabel('Name').fill('e2e-publisher');
-  await admin.getByLabel('publish').check();
+  await admin.getByLabel('Name', { exact: true }).fill('e2e-publisher');
+  await admin.getByLabel('publish', { exact: true }).check();
   await admin.getByLabel(/Publish channels/).fill('email.send');
   await admin.getByRole('button', { name: 'Create key' }).click();
   const key = (await admin.getByRole('status').locator('code').textContent()) ?? '';
@@ -94,7 +94,7 @@ test('setup link → admin → support user → support replays with a reason �
   // Support sees payloads unmasked.
   await expect(support.getByTestId('payload')).toContainText('hardbounce@example.com');
   await expect(support.getByTestId('delivery-state')).toHaveText('dead');
-  await support.getByLabel('Reason').fill(REASON);
+  await support.getByLabel('Reason', { exact: true }).fill(REASON);
   const replayed = support.waitForResponse((r) => r.url().endsWith(`/api/v1/deliveries/${deadId}/replay`));
   await support.getByRole('button', { name: 'Replay' }).click();
   expect((await replayed).status()).toBe(200);
