@@ -98,6 +98,7 @@ test('operators control the sandbox: an inactive address is refused (406) and th
 }) => {
   const email = `inactive-${Date.now()}@example.com`;
   await page.goto('/sandbox');
+  await page.getByText('Controls', { exact: true }).click();
   const form = page.getByRole('form', { name: 'Mark an address inactive' });
   await form.getByLabel('Email').fill(email);
   await form.getByRole('button', { name: 'Mark inactive' }).click();
@@ -121,6 +122,7 @@ test('operators control the sandbox: an inactive address is refused (406) and th
     await expect(row.getByText('Refused: inactive')).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 30_000 });
 
+  await page.getByText('Controls', { exact: true }).click(); // folded again by the reload
   await page
     .getByRole('listitem')
     .filter({ hasText: email })

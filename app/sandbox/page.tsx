@@ -75,7 +75,11 @@ export default async function SandboxPage({ searchParams }: { searchParams: Prom
       <SandboxState controls={controls} />
 
       {can(me, 'subscriptions:operate') && (
-        <Section title="Controls">
+        // Folded by default: the outbox is what most visits are for.
+        <details className="mb-10">
+          <summary className="mb-3 cursor-pointer text-sm font-semibold uppercase tracking-wide text-zinc-500">
+            Controls
+          </summary>
           <SandboxControlsForm
             controls={{
               failureRate: controls.failureRate,
@@ -84,7 +88,7 @@ export default async function SandboxPage({ searchParams }: { searchParams: Prom
             }}
             inactive={inactive.map((a) => ({ email: mask ? maskText(a.email) : a.email, reason: a.reason }))}
           />
-        </Section>
+        </details>
       )}
 
       {opened && (
