@@ -64,6 +64,16 @@ function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
+function isClientAbort(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    error.name === 'AbortError' ||
+    code === 'ECONNRESET' ||
+    (error.message === 'aborted' && code === undefined)
+  );
+}
+
 let log: ReturnType<typeof createLogger> | undefined;
 
 export function toErrorResponse(error: unknown): Response {
@@ -79,6 +89,8 @@ export function toErrorResponse(error: unknown): Response {
     return errorJson(422, 'invalid_request', 'the database refused a value in the request');
   if (state === '23505') return errorJson(409, 'conflict', 'conflicts with an existing record');
   if (state?.startsWith('23')) return errorJson(422, 'invalid_request', 'the request breaks a data rule');
+  // The client hung up while we read its body: nobody is left to answer, and it is not our fault.
+  if (isClientAbort(error)) return errorJson(400, 'invalid_request', 'the request was aborted by the client');
   const id = randomUUID();
   log ??= createLogger('api');
   log.error({ errorId: id, err: error }, 'unhandled error in an API route');

@@ -1,6 +1,6 @@
-import { type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../db/client';
-import type { DeliveryState } from '../db/schema';
+import { eq, type SQL, sql } from 'drizzle-orm';
+import type { Db, Executor } from '../db/client';
+import { type DeliveryState, deliveries } from '../db/schema';
 import { decodeCursor, pageOf } from './cursor';
 import type { ReadOptions } from './events';
 import { maskKey, maskText } from './mask';
@@ -93,12 +93,25 @@ export async function deliveryState(db: Executor, id: number): Promise<DeliveryS
   return rows[0]?.state ?? null;
 }
 
+// Prepared once per pool: this runs on every HTTP publish, so PostgreSQL should not re-plan it.
+const prepared = new WeakMap<Db, ReturnType<typeof prepareDeliveriesOfEvent>>();
+function prepareDeliveriesOfEvent(db: Db) {
+  return db
+    .select({ id: deliveries.id, subscription: deliveries.subscription, state: deliveries.state })
+    .from(deliveries)
+    .where(eq(deliveries.eventId, sql.placeholder('eventId')))
+    .orderBy(deliveries.id)
+    .prepare('herald_deliveries_of_event');
+}
+
 /** The deliveries an event fanned out to, for the publish answer. */
-export async function deliveriesOfEvent(db: Executor, eventId: number) {
-  const { rows } = await db.execute<{ id: number; subscription: string; state: DeliveryState }>(
-    sql`SELECT id, subscription, state FROM herald.deliveries WHERE event_id = ${eventId} ORDER BY id`,
-  );
-  return rows;
+export async function deliveriesOfEvent(db: Db, eventId: number) {
+  let statement = prepared.get(db);
+  if (!statement) {
+    statement = prepareDeliveriesOfEvent(db);
+    prepared.set(db, statement);
+  }
+  return statement.execute({ eventId });
 }
 
 export type DeliveryPage = Awaited<ReturnType<typeof listDeliveries>>;
