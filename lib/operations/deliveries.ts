@@ -102,6 +102,12 @@ async function bulk(
 ): Promise<BulkResult> {
   if (isEmptyFilter(filter)) throw new Error('refusing a bulk action with an empty filter');
   const batchSize = options.batchSize ?? 2_000;
+  // Only what was dead when the action began: a delivery that dies again after being replayed
+  // by this very action must not be picked up a second time. The database's clock decides.
+  if (!filter.until) {
+    const { rows } = await db.execute<{ now: string }>(sql`SELECT now()::text AS now`);
+    filter = { ...filter, until: new Date(rows[0]!.now) };
+  }
   const matched = await countDead(db, filter);
   const set =
     action === 'replay'
