@@ -17,6 +17,7 @@ import {
   signInAs,
   userWithSession,
 } from './auth-helpers';
+import { runCli } from './helpers/cli';
 import type { TestDatabase } from './helpers/db';
 
 let t: TestDatabase;
@@ -273,4 +274,31 @@ describe('brute force', () => {
     // Other addresses are not affected.
     expect((await signInAs('ada@example.com', PASSWORD, '192.0.2.100')).status).toBe(200);
   }, 120_000);
+});
+
+describe('herald user create', () => {
+  it('creates a user with a generated password printed once, and refuses a bad role', async () => {
+    const made = await runCli(['user', 'create', '--email', 'Cli@Example.com', '--role', 'operator'], {
+      DATABASE_URL: t.url,
+    });
+    expect(made.stderr).toBe('');
+    expect(made.code).toBe(0);
+    const password = /password \(shown only now\): (\S+)/.exec(made.stdout)?.[1] ?? '';
+    expect(made.stdout).toContain('created operator cli@example.com');
+    expect((await signInAs('cli@example.com', password, '10.1.1.1')).status).toBe(200);
+    expect((await audit('user.create')).at(-1)).toMatchObject({
+      actor: 'cli',
+      target: 'user:cli@example.com',
+    });
+
+    const bad = await runCli(['user', 'create', '--email', 'x@example.com', '--role', 'root'], {
+      DATABASE_URL: t.url,
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^herald: --role must be one of viewer, support, operator, admin/);
+    const taken = await runCli(['user', 'create', '--email', 'cli@example.com', '--role', 'viewer'], {
+      DATABASE_URL: t.url,
+    });
+    expect(taken.stderr).toContain('exists already');
+  });
 });

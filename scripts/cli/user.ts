@@ -42,6 +42,8 @@ export async function userCommand(cfg: Config, args: string[]): Promise<number> 
   if (positionals.length !== 1 || positionals[0] !== 'create' || !values.email || !values.role) {
     throw new CliError(USER_USAGE.split('\n')[0]!);
   }
+  const role = roles.find((r) => r === values.role);
+  if (!role) throw new CliError(`--role must be one of ${roles.join(', ')}`);
   const given = await readStdin();
   const password = given || generatePassword();
   const database = await openDatabase(cfg);
@@ -50,7 +52,7 @@ export async function userCommand(cfg: Config, args: string[]): Promise<number> 
     await migrateDatabase(database.url);
     const user = await createUser(
       createDb(pool),
-      { email: values.email, role: values.role as (typeof roles)[number], password, name: values.name },
+      { email: values.email, role, password, name: values.name },
       'cli',
     );
     process.stdout.write(`[herald] created ${user.role} ${user.email}\n`);
