@@ -60,6 +60,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Not for build assets and icons: they carry no session and need no policy of their own.
-  matcher: ['/((?!_next/static|_next/image|favicon.ico).*)'],
+  // Not for Next's own assets and internals, nor icons: they carry no session and need no policy.
+  matcher: ['/((?!_next/|favicon.ico).*)'],
 };
