@@ -52,6 +52,23 @@ const envSchema = z.object({
   HERALD_API_RATE_LIMIT: positiveInt(6_000),
   /** Enables /api/v1/bench-baseline, the bare-INSERT route `npm run bench:api` compares against. */
   HERALD_BENCH_BASELINE: z.enum(['0', '1']).default('0'),
+  /**
+   * The zone the dashboard's lookup pages and copied summaries show times in (an IANA name such
+   * as Europe/Berlin): support agents read them to customers, so they should be local, not UTC.
+   * Checked here so a typo fails at start-up instead of silently showing UTC.
+   */
+  HERALD_TIMEZONE: z
+    .string()
+    .trim()
+    .default('UTC')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone name such as Europe/Berlin or UTC'),
 });
 
 export type Config = z.infer<typeof envSchema>;

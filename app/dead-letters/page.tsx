@@ -3,9 +3,9 @@ import Link from 'next/link';
 import { type DeadRowView, DeadTable, type PageFilter } from '@/app/_components/dlq/dead-table';
 import { freeze, isWindow, windows } from '@/app/_components/dlq/window';
 import { Empty, Section } from '@/app/_components/section';
+import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
-import { guardPermission } from '@/lib/lookup/page-guard';
 import { deadFacets, deadGroups, decodeDeadCursor, GROUP_SAMPLE, listDead } from '@/lib/queries/dead-letters';
 
 export const metadata: Metadata = { title: 'Dead letters' };
@@ -33,7 +33,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
     errorContains: one(q.error),
     window: isWindow(one(q.window)) ? one(q.window) : undefined,
   };
-  const me = await guardPermission('read', url({ ...filter, error: filter.errorContains }));
+  const me = await guardPage('/dead-letters', url({ ...filter, error: filter.errorContains }));
   const mask = !can(me, 'read:payloads');
   const db = sharedDb();
   const relative = isWindow(filter.window) ? freeze(filter.window) : undefined;

@@ -1,12 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Empty } from '@/app/_components/section';
+import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
 import { deliveryStates } from '@/lib/db/schema';
 import { HeraldError } from '@/lib/errors';
 import { exploreEvents, parseState } from '@/lib/lookup/explore';
-import { guardPermission } from '@/lib/lookup/page-guard';
 import { deadFacets } from '@/lib/queries/dead-letters';
 
 export const metadata: Metadata = { title: 'Events' };
@@ -26,7 +26,7 @@ const PAGE = 25;
 export default async function EventsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const q = await searchParams;
   const here = `/events?${new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string'))}`;
-  const me = await guardPermission('read', here);
+  const me = await guardPage('/events', here);
   const field = one(q.field);
   const [path, ...rest] = field?.split('=') ?? [];
   const filter = {

@@ -2,10 +2,11 @@ import type { Metadata } from 'next';
 import { Empty } from '@/app/_components/section';
 import { CopySummary } from '@/app/_components/timeline/copy-summary';
 import { EventTimeline, VerdictBox } from '@/app/_components/timeline/timeline-view';
+import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
+import { reasonRequired } from '@/lib/lookup/actor';
 import { pageClock } from '@/lib/lookup/clock';
-import { guardPermission, reasonRequired } from '@/lib/lookup/page-guard';
 import { parseLookup } from '@/lib/lookup/parse';
 import { lookupSummary } from '@/lib/lookup/summary';
 import { notFoundVerdict } from '@/lib/lookup/verdict';
@@ -22,7 +23,7 @@ export default async function LookupPage({
 }) {
   const params = await searchParams;
   const raw = typeof params.q === 'string' ? params.q : '';
-  const me = await guardPermission('read', `/lookup?q=${encodeURIComponent(raw)}`);
+  const me = await guardPage('/lookup', `/lookup?q=${encodeURIComponent(raw)}`);
   const query = parseLookup(raw);
   const clock = pageClock();
   const result = query ? await lookup(sharedDb(), query, { mask: !can(me, 'read:payloads') }) : null;

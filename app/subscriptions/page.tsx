@@ -2,9 +2,11 @@ import { sql } from 'drizzle-orm';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Empty } from '@/app/_components/section';
+import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
-import { guardPermission } from '@/lib/lookup/page-guard';
+import { pageClock } from '@/lib/lookup/clock';
+import { atMinute } from '@/lib/lookup/format';
 import { retryPolicyInWords } from '@/lib/lookup/retry-words';
 import { COUNT_CAP, subscriptionOverview } from '@/lib/queries/overview';
 import { PauseButton } from './pause-button';
@@ -16,7 +18,7 @@ const n = (v: number) => (v >= COUNT_CAP ? `${COUNT_CAP.toLocaleString('en')}+` 
 
 /** Each subscription: state, queue, recent outcomes, retry policy in words, pause/resume. */
 export default async function SubscriptionsPage() {
-  const me = await guardPermission('read', '/subscriptions');
+  const me = await guardPage('/subscriptions');
   const db = sharedDb();
   const [stats, policies] = await Promise.all([
     subscriptionOverview(db),
@@ -26,7 +28,8 @@ export default async function SubscriptionsPage() {
       backoffBaseMs: number;
       backoffMaxMs: number;
       pausedBy: string | null;
-      pausedAt: Date | null;
+      // Raw statements hand timestamps back as text; converted where shown.
+      pausedAt: string | null;
     }>(sql`
       SELECT name, max_attempts AS "maxAttempts", backoff_base_ms AS "backoffBaseMs", backoff_max_ms AS "backoffMaxMs",
              paused_by AS "pausedBy", paused_at AS "pausedAt"
@@ -34,6 +37,7 @@ export default async function SubscriptionsPage() {
   ]);
   const policy = new Map(policies.rows.map((p) => [p.name, p]));
   const operate = can(me, 'subscriptions:operate');
+  const clock = pageClock();
   return (
     <>
       <h1 className="mb-6 text-2xl font-semibold tracking-tight">Subscriptions</h1>
@@ -67,7 +71,7 @@ export default async function SubscriptionsPage() {
               {s.paused && (
                 <p className="mt-1 text-amber-800 dark:text-amber-300">
                   Paused{p?.pausedBy ? ` by ${p.pausedBy}` : ''}
-                  {p?.pausedAt ? ` at ${p.pausedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}
+                  {p?.pausedAt ? ` at ${atMinute(new Date(p.pausedAt), clock)} ${clock.timeZone}` : ''}
                   {s.pausedReason ? `: ${s.pausedReason}` : ''}
                 </p>
               )}

@@ -1,12 +1,7 @@
+import { config } from '../config';
 import type { Clock } from './format';
 
-/** The page's clock: now, in HERALD_TIMEZONE (an IANA name) or UTC. */
+/** The page's clock: now, in HERALD_TIMEZONE (validated by lib/config.ts; UTC by default). */
 export function pageClock(): Clock {
-  const zone = process.env.HERALD_TIMEZONE?.trim() || 'UTC';
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return { now: new Date(), timeZone: zone };
-  } catch {
-    return { now: new Date(), timeZone: 'UTC' };
-  }
+  return { now: new Date(), timeZone: config().HERALD_TIMEZONE };
 }

@@ -3,7 +3,7 @@
 import { currentPrincipal } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
-import { reasonRequired } from '@/lib/lookup/page-guard';
+import { reasonRequired } from '@/lib/lookup/actor';
 import { discardDelivery, replayDelivery, retryDeliveryNow } from '@/lib/operations/deliveries';
 import { deliveryState } from '@/lib/queries/deliveries';
 

@@ -1,10 +1,11 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { EventTimeline } from '@/app/_components/timeline/timeline-view';
+import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
+import { reasonRequired } from '@/lib/lookup/actor';
 import { pageClock } from '@/lib/lookup/clock';
-import { guardPermission, reasonRequired } from '@/lib/lookup/page-guard';
 import { loadTimelines } from '@/lib/queries/lookup';
 
 export const metadata: Metadata = { title: 'Event' };
@@ -13,7 +14,7 @@ export const dynamic = 'force-dynamic';
 /** One event: verdict, payload (masked for viewers), every delivery and attempt, actions. */
 export default async function EventPage({ params }: { params: Promise<{ id: string }> }) {
   const { id: raw } = await params;
-  const me = await guardPermission('read', `/events/${encodeURIComponent(raw)}`);
+  const me = await guardPage('/events/[id]', `/events/${encodeURIComponent(raw)}`);
   const id = Number(raw);
   if (!Number.isSafeInteger(id) || id < 1) notFound();
   const [event] = await loadTimelines(sharedDb(), [id], { mask: !can(me, 'read:payloads') });
