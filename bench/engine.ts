@@ -283,6 +283,8 @@ interface Result {
   latencyMax: number;
   latencyDone: number;
   duplicates: number;
+  /** Peak resident memory of this process while the system drained (MB). */
+  peakRssMb: number;
   error?: string;
 }
 
@@ -298,6 +300,7 @@ function emptyResult(system: string): Result {
     latencyMax: Number.NaN,
     latencyDone: 0,
     duplicates: 0,
+    peakRssMb: Number.NaN,
   };
 }
 
@@ -312,8 +315,14 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     await system.insertBulk(0, JOBS);
     result.insertPerSec = (JOBS / (performance.now() - t0)) * 1000;
 
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 100);
     await system.startWorker();
     const drained = await waitUntil(() => recorder.count >= JOBS, DRAIN_TIMEOUT_MS);
+    clearInterval(sampler);
+    result.peakRssMb = peakRss / 2 ** 20;
     const starts = Array.from(recorder.starts.subarray(0, JOBS)).filter((t) => !Number.isNaN(t));
     result.drained = starts.length;
     if (starts.length > 1) {
@@ -415,7 +424,17 @@ async function main() {
   console.log(`\n${server.label} PostgreSQL ${server.version}; load average at the end ${loadAverage()}\n`);
   console.log(
     table(
-      ['system', 'insert jobs/s', 'throughput jobs/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'dupes'],
+      [
+        'system',
+        'insert jobs/s',
+        'throughput jobs/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'dupes',
+        'peak RSS MB',
+      ],
       results.map((r) => [
         r.error ? `${r.system} (FAILED: ${r.error})` : r.system,
         fmt(r.insertPerSec),
@@ -425,6 +444,7 @@ async function main() {
         fmt(r.latencyP99, 2),
         fmt(r.latencyMax, 2),
         String(r.duplicates),
+        fmt(r.peakRssMb),
       ]),
     ),
   );
@@ -478,6 +498,7 @@ async function main() {
         },
         latencyDone: r.latencyDone,
         duplicates: r.duplicates,
+        peakRssMb: round(r.peakRssMb, 0),
         ...(r.error ? { error: r.error } : {}),
       })),
       bestGraphile: bestGraphile.system,
