@@ -68,7 +68,7 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/v1/deliveries/replay': { POST: 'deliveries:bulk' },
   '/api/v1/deliveries/[id]/replay': { POST: 'deliveries:act' },
   '/api/v1/deliveries/[id]/retry': { POST: 'deliveries:act' },
-  '/api/v1/deliveries/[id]/discard': { POST: 'deliveries:act' },
+  '/api/v1/deliveries/[id]/discard': { POST: 'deliveries:discard' },
   '/api/v1/subscriptions/[name]/pause': { POST: 'subscriptions:operate' },
   '/api/v1/subscriptions/[name]/resume': { POST: 'subscriptions:operate' },
 };

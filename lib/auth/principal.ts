@@ -12,6 +12,8 @@ export type Permission =
   | 'read:payloads'
   /** Replay, retry now or discard ONE delivery (support users must give a reason). */
   | 'deliveries:act'
+  /** Give up on ONE delivery for good (discard). */
+  | 'deliveries:discard'
   /** Bulk replay / discard by filter. */
   | 'deliveries:bulk'
   /** Pause and resume subscriptions; control the email sandbox. */
@@ -25,8 +27,23 @@ export const roles: readonly Role[] = ['viewer', 'support', 'operator', 'admin']
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   viewer: ['read'],
   support: ['read', 'read:payloads', 'deliveries:act'],
-  operator: ['read', 'read:payloads', 'deliveries:act', 'deliveries:bulk', 'subscriptions:operate'],
-  admin: ['read', 'read:payloads', 'deliveries:act', 'deliveries:bulk', 'subscriptions:operate', 'admin'],
+  operator: [
+    'read',
+    'read:payloads',
+    'deliveries:act',
+    'deliveries:discard',
+    'deliveries:bulk',
+    'subscriptions:operate',
+  ],
+  admin: [
+    'read',
+    'read:payloads',
+    'deliveries:act',
+    'deliveries:discard',
+    'deliveries:bulk',
+    'subscriptions:operate',
+    'admin',
+  ],
 };
 
 /** API key scopes and what each grants. */
@@ -34,7 +51,7 @@ export type ApiKeyScope = 'publish' | 'read' | 'operate';
 export const scopePermissions: Record<ApiKeyScope, readonly Permission[]> = {
   publish: ['publish'],
   read: ['read', 'read:payloads'],
-  operate: ['deliveries:act', 'deliveries:bulk', 'subscriptions:operate'],
+  operate: ['deliveries:act', 'deliveries:discard', 'deliveries:bulk', 'subscriptions:operate'],
 };
 
 export interface Principal {
@@ -57,7 +74,10 @@ export function can(principal: Principal, permission: Permission): boolean {
 /** Throws `forbidden` (403) unless the principal has the permission. */
 export function requirePermission(principal: Principal, permission: Permission): void {
   if (!can(principal, permission)) {
-    throw new HeraldError('forbidden', `this ${principal.kind === 'user' ? 'account' : 'API key'} may not ${permission}`);
+    throw new HeraldError(
+      'forbidden',
+      `this ${principal.kind === 'user' ? 'account' : 'API key'} may not ${permission}`,
+    );
   }
 }
 
@@ -65,7 +85,12 @@ export function requirePermission(principal: Principal, permission: Permission):
 export function channelMatches(pattern: string, channel: string): boolean {
   if (pattern === channel) return true;
   if (!pattern.includes('*')) return false;
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(channel);
 }
 

@@ -7,10 +7,11 @@ import { withRoute } from './route';
 import { ActionRequest } from './schemas';
 import { parseOr422 } from './validate';
 
+// Support may replay and retry one delivery; giving one up for good is an operator's call.
 const actions = {
-  replay: { run: replayDelivery, when: 'dead' },
-  retry: { run: retryDeliveryNow, when: 'waiting for a retry (pending)' },
-  discard: { run: discardDelivery, when: 'pending or dead' },
+  replay: { run: replayDelivery, when: 'dead', permission: 'deliveries:act' },
+  retry: { run: retryDeliveryNow, when: 'waiting for a retry (pending)', permission: 'deliveries:act' },
+  discard: { run: discardDelivery, when: 'pending or dead', permission: 'deliveries:discard' },
 } as const;
 
 /**
@@ -20,7 +21,7 @@ const actions = {
  */
 export function deliveryActionRoute(action: keyof typeof actions) {
   return withRoute<{ id: string }>(
-    { permission: 'deliveries:act' },
+    { permission: actions[action].permission },
     async ({ request, principal, db, params }) => {
       const id = idParam(params.id, 'delivery');
       const body = parseOr422(
@@ -28,7 +29,13 @@ export function deliveryActionRoute(action: keyof typeof actions) {
         await readJson(request, { optional: true }),
         'the request',
       );
-      const who: Actor = { actor: principal.actor, reason: body?.reason };
+      const reason = body?.reason?.trim() || undefined;
+      // Support staff act on customers' messages: the audit log must say why (issue 5).
+      if (principal.role === 'support' && !reason)
+        throw new HeraldError('invalid_request', 'give a reason: support actions are recorded with one', [
+          { path: 'reason', message: 'required for support users' },
+        ]);
+      const who: Actor = { actor: principal.actor, reason };
       const done = await actions[action].run(db, id, who);
       const state = await deliveryState(db, id);
       if (state === null) throw new HeraldError('not_found', `no delivery ${id}`);

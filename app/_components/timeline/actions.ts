@@ -30,6 +30,8 @@ export async function deliveryAction(
   const me = await currentPrincipal();
   if (!me || !can(me, 'deliveries:act')) return { ok: false, message: 'You may not act on deliveries.' };
   if (!(kind in run) || !Number.isSafeInteger(id) || id < 1) return { ok: false, message: 'Unknown action.' };
+  if (kind === 'discard' && !can(me, 'deliveries:discard'))
+    return { ok: false, message: 'Only operators may discard a delivery.' };
   const why = reason.trim().slice(0, 1000);
   if (reasonRequired(me) && !why)
     return { ok: false, message: 'Please give a reason: it goes to the audit log.' };
