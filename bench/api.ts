@@ -37,6 +37,8 @@ interface Figures {
   non2xx: number;
 }
 
+let serverRunning: () => boolean = () => true;
+
 async function cannon(
   path: string,
   body: string,
@@ -52,6 +54,7 @@ async function cannon(
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
+  if (!serverRunning()) throw new Error('Herald stopped during the run (see its output above)');
   return {
     requestsPerSecond: round(result.requests.average, 0),
     p50Ms: result.latency.p50,
@@ -88,7 +91,14 @@ async function main() {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => herald.on('exit', () => resolve()));
+  let running = true;
+  const exited = new Promise<void>((resolve) =>
+    herald.on('exit', () => {
+      running = false;
+      resolve();
+    }),
+  );
+  serverRunning = () => running;
   const pool = createPool(url, { max: 2, applicationName: 'herald-bench' });
   try {
     await Promise.race([

@@ -1,22 +1,6 @@
 import { z } from 'zod';
 import { channels } from '../channels';
-import {
-  ActionRequest,
-  ActionResponse,
-  BatchRequest,
-  BatchResponse,
-  BulkReplayRequest,
-  BulkReplayResponse,
-  DeliveriesQuery,
-  DeliveryPage,
-  ErrorResponse,
-  EventDetail,
-  EventPage,
-  EventsQuery,
-  PublishRequest,
-  PublishResponse,
-  SubscriptionStateResponse,
-} from './schemas';
+import { apiSchemas, DeliveriesQuery, EventsQuery } from './schemas';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the routes validate with (and the
@@ -98,7 +82,7 @@ const requestIds = ['PublishRequest', 'BatchRequest', 'ActionRequest', 'BulkRepl
 function componentSchemas(): Record<string, Json> {
   const all = (io: 'input' | 'output') =>
     (
-      z.toJSONSchema(z.globalRegistry, {
+      z.toJSONSchema(apiSchemas, {
         io,
         unrepresentable: 'any',
         target: 'draft-2020-12',

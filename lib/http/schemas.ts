@@ -7,6 +7,12 @@ import { badString } from './json-inspect';
  * (lib/http/openapi.ts) is generated from them, so the two cannot drift apart.
  */
 
+/**
+ * The API's named schemas: each becomes `#/components/schemas/<id>` in the OpenAPI document.
+ * A registry of our own, so schemas other modules name (zod's global registry) stay out of it.
+ */
+export const apiSchemas = z.registry<{ id: string }>();
+
 /** A string PostgreSQL can store: no `\u0000`, no lone surrogates. */
 export const text = (max: number) =>
   z
@@ -38,16 +44,16 @@ export const PublishRequest = z
     }),
     runAt: isoTime.optional().meta({ description: 'Deliver no earlier than this time' }),
   })
-  .meta({ id: 'PublishRequest' });
+  .register(apiSchemas, { id: 'PublishRequest' });
 
 export const MAX_BATCH = 1_000;
 export const BatchRequest = z
   .strictObject({ events: z.array(PublishRequest).min(1).max(MAX_BATCH) })
-  .meta({ id: 'BatchRequest' });
+  .register(apiSchemas, { id: 'BatchRequest' });
 
 export const DeliverySummary = z
   .object({ id: positiveId, subscription: z.string(), state: deliveryState })
-  .meta({ id: 'DeliverySummary' });
+  .register(apiSchemas, { id: 'DeliverySummary' });
 
 export const PublishResponse = z
   .object({
@@ -57,7 +63,7 @@ export const PublishResponse = z
     duplicate: z.boolean().meta({ description: 'True when the idempotency key had been used' }),
     deliveries: z.array(DeliverySummary),
   })
-  .meta({ id: 'PublishResponse' });
+  .register(apiSchemas, { id: 'PublishResponse' });
 
 export const BatchResponse = z
   .object({
@@ -65,7 +71,7 @@ export const BatchResponse = z
       z.object({ id: positiveId, channel: z.string(), key: z.string().nullable(), duplicate: z.boolean() }),
     ),
   })
-  .meta({ id: 'BatchResponse' });
+  .register(apiSchemas, { id: 'BatchResponse' });
 
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 const cursor = text(200).optional().meta({ description: 'nextCursor from the previous page' });
@@ -109,7 +115,7 @@ export const Attempt = z
     manual: z.boolean(),
     nextRunAt: time.nullable(),
   })
-  .meta({ id: 'Attempt' });
+  .register(apiSchemas, { id: 'Attempt' });
 
 export const Delivery = z
   .object({
@@ -126,7 +132,7 @@ export const Delivery = z
     updatedAt: time,
     finishedAt: time.nullable(),
   })
-  .meta({ id: 'Delivery' });
+  .register(apiSchemas, { id: 'Delivery' });
 
 export const EventSummary = z
   .object({
@@ -139,12 +145,12 @@ export const EventSummary = z
     createdAt: time,
     deliveries: z.array(DeliverySummary),
   })
-  .meta({ id: 'EventSummary' });
+  .register(apiSchemas, { id: 'EventSummary' });
 
 export const EventDetail = EventSummary.extend({
   idempotencyKey: z.string().nullable(),
   deliveries: z.array(Delivery.extend({ attemptHistory: z.array(Attempt) })),
-}).meta({ id: 'EventDetail' });
+}).register(apiSchemas, { id: 'EventDetail' });
 
 const page = <T extends z.ZodType>(item: T, id: string) =>
   z
@@ -152,18 +158,18 @@ const page = <T extends z.ZodType>(item: T, id: string) =>
       items: z.array(item),
       nextCursor: z.string().nullable().meta({ description: 'null on the last page' }),
     })
-    .meta({ id });
+    .register(apiSchemas, { id });
 
 export const EventPage = page(EventSummary, 'EventPage');
 export const DeliveryPage = page(Delivery, 'DeliveryPage');
 
 export const ActionRequest = z
   .strictObject({ reason: text(1000).optional().meta({ description: 'Recorded in the audit log' }) })
-  .meta({ id: 'ActionRequest' });
+  .register(apiSchemas, { id: 'ActionRequest' });
 
 export const ActionResponse = z
   .object({ id: positiveId, state: deliveryState })
-  .meta({ id: 'ActionResponse' });
+  .register(apiSchemas, { id: 'ActionResponse' });
 
 export const BulkReplayRequest = z
   .strictObject({
@@ -180,7 +186,7 @@ export const BulkReplayRequest = z
     (f) => Boolean(f.subscription || f.channel || f.errorContains || f.since || f.until || f.ids),
     'give at least one filter (subscription, channel, errorContains, since, until or ids)',
   )
-  .meta({ id: 'BulkReplayRequest' });
+  .register(apiSchemas, { id: 'BulkReplayRequest' });
 
 export const BulkReplayResponse = z
   .object({
@@ -189,7 +195,7 @@ export const BulkReplayResponse = z
     done: z.number().int().meta({ description: 'Replayed by this request (0 on a dry run)' }),
     skipped: z.number().int(),
   })
-  .meta({ id: 'BulkReplayResponse' });
+  .register(apiSchemas, { id: 'BulkReplayResponse' });
 
 export const SubscriptionStateResponse = z
   .object({
@@ -197,7 +203,7 @@ export const SubscriptionStateResponse = z
     paused: z.boolean(),
     changed: z.boolean().meta({ description: 'False when it already was in that state' }),
   })
-  .meta({ id: 'SubscriptionState' });
+  .register(apiSchemas, { id: 'SubscriptionState' });
 
 export const ErrorResponse = z
   .object({
@@ -209,4 +215,4 @@ export const ErrorResponse = z
         .optional(),
     }),
   })
-  .meta({ id: 'Error' });
+  .register(apiSchemas, { id: 'Error' });
