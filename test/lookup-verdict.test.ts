@@ -185,8 +185,20 @@ describe('verdicts', () => {
       ],
       suppression: provider('Bounce', t('09:00:00', '2026-11-02'), 'HardBounce: unknown user'),
     });
+    expect(deliveryVerdict(d, clock)).toMatchObject({
+      headline: 'Rejected: the recipient is marked inactive at Postmark (hard bounce on 2 Nov 2026)',
+      detail: expect.stringMatching(/^Bounce report: unknown user\. Postmark will not send/),
+    });
+  });
+
+  it('rejected as inactive after a spam complaint', () => {
+    const d = delivery({
+      state: 'dead',
+      attemptList: [attempt(1, { outcome: 'dead', errorCode: 'postmark_406' })],
+      suppression: provider('SpamComplaint', t('09:00:00', '2026-11-02'), 'SpamComplaint'),
+    });
     expect(deliveryVerdict(d, clock).headline).toBe(
-      'Rejected: the recipient is marked inactive at Postmark (hard bounce: unknown user on 2 Nov 2026)',
+      'Rejected: the recipient is marked inactive at Postmark (spam complaint on 2 Nov 2026)',
     );
   });
 

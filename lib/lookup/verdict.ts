@@ -97,17 +97,29 @@ function succeeded(d: TimelineDelivery, clock: Clock): Verdict {
   return v('ok', `Delivered to ${d.subscription} at ${at(when, clock)}`);
 }
 
+/** Postmark's bounce Type in words: "HardBounce" → "hard bounce"; none → "bounce". */
+function bounceKind(type: string | undefined): string {
+  if (!type) return 'bounce';
+  const words = type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.includes('bounce') ? words : `bounce (${words})`;
+}
+
 function dead(d: TimelineDelivery, clock: Clock): Verdict {
   const final = last(d.attemptList);
   if (final?.errorCode === 'postmark_406') {
     const s = d.suppression;
-    const why = s
-      ? ` (${s.recordType === 'SpamComplaint' ? 'spam complaint' : (s.detail ?? 'bounce').replace(/^HardBounce\b/, 'hard bounce')} on ${onDay(s.occurredAt ?? s.receivedAt, clock)})`
-      : '';
+    // The headline names the kind and the day only; Postmark's description of the bounce is a
+    // sentence of its own ("The server was unable to deliver…"), so it goes to the detail line.
+    const [type, ...description] = (s?.detail ?? '').split(': ');
+    const kind = s?.recordType === 'SpamComplaint' ? 'spam complaint' : bounceKind(type);
+    const why = s ? ` (${kind} on ${onDay(s.occurredAt ?? s.receivedAt, clock)})` : '';
+    const said = description.join(': ').trim();
+    const report =
+      s?.recordType === 'Bounce' && said ? `Bounce report: ${said}${/[.!?]$/.test(said) ? '' : '.'} ` : '';
     return v(
       'problem',
       `Rejected: the recipient is marked inactive at Postmark${why}`,
-      'Postmark will not send to this address until it is reactivated; a replay would be refused again.',
+      `${report}Postmark will not send to this address until it is reactivated; a replay would be refused again.`,
     );
   }
   const failures = d.attemptList.filter((a) => a.outcome !== 'succeeded').length || d.attempts;
