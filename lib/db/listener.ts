@@ -107,6 +107,9 @@ export class Listener {
       { err: String((error as Error)?.message ?? error), retryInMs: delay },
       'listener connection lost',
     );
+    // TEST-ONLY switch (never set it in production): the chaos suite (test/chaos) turns the
+    // reconnect loop off to prove its network-stall scenario notices a listener that stays down.
+    if (process.env.HERALD_TEST_DISABLE_LISTENER_RECONNECT === '1') return;
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
 
