@@ -22,33 +22,35 @@ const REASON = 'Postmark outage is over';
 /**
  * The database of the Herald that Playwright's webServer (e2e/server.ts) started for this run.
  * Its worker gets DATABASE_URL in its environment — the isolated database on DATABASE_URL's
- * server, or the embedded PostgreSQL's URL — so we read it there, among the processes below our
- * own runner (our parent), never another run's. Linux only (reads /proc), like the other specs.
+ * server, or the embedded PostgreSQL's URL — so we read it there: the worker below our runner
+ * (our parent) but not below this test process (other specs start Heralds of their own), never
+ * another run's. Linux only (reads /proc), like e2e/support/herald-process.ts.
  */
 function e2eDatabaseUrl(): string {
-  const runner = process.ppid;
-  const parentOf = (pid: string): number => {
+  const parentOf = (pid: number): number => {
     // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may contain spaces, so split after ')'.
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   };
-  const below = (pid: string): boolean => {
-    for (let p = Number(pid), hops = 0; p > 1 && hops < 20; p = parentOf(String(p)), hops++)
-      if (p === runner) return true;
+  const startedByRunner = (pid: number): boolean => {
+    for (let p = pid; p > 1; p = parentOf(p)) {
+      if (p === process.pid) return false;
+      if (p === process.ppid) return true;
+    }
     return false;
   };
-  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
-      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmdline.includes('worker/main.ts') || !below(pid)) continue;
-      const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.includes('worker/main.ts') || !startedByRunner(Number(entry))) continue;
+      const env = fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
       const url = env.find((v) => v.startsWith('DATABASE_URL='))?.slice('DATABASE_URL='.length);
       if (url) return url;
     } catch {
       // exited meanwhile, or not ours to read
     }
   }
-  throw new Error(`no Herald worker below the Playwright runner (pid ${runner})`);
+  throw new Error(`no Herald worker started by the Playwright runner (pid ${process.ppid})`);
 }
 
 let pool: pg.Pool;
@@ -148,6 +150,17 @@ test('500 dead across two errors → replay all matching the outage → exactly 
   await expect(filter).toContainText('error contains “');
   await expect(filter).toContainText('died before');
   await expect(dialog).toContainText(`${OUTAGE} dead deliveries match now.`);
+  // The progress line counts through the API's dry run (server actions run one at a time, so it
+  // cannot ask through one while the bulk action runs): from this page, it counts the same rows.
+  const counted = await page.evaluate(async (subscription) => {
+    const response = await fetch('/api/v1/deliveries/replay', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ subscription, errorContains: 'Service unavailable', dryRun: true }),
+    });
+    return { status: response.status, body: await response.json() };
+  }, SUBSCRIPTION);
+  expect(counted).toEqual({ status: 200, body: { dryRun: true, matched: OUTAGE, done: 0, skipped: 0 } });
   await dialog.getByLabel('Reason (optional)').fill(REASON);
   await dialog.getByRole('button', { name: 'Confirm replay' }).click();
   await expect(dialog.getByRole('status', { name: 'Summary' })).toHaveText(`${OUTAGE} replayed`, {
