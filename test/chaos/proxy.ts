@@ -20,6 +20,11 @@ export interface StallProxy {
   urlFor(databaseUrl: string): string;
   /** Freeze every open connection with this application_name; returns how many. */
   freeze(applicationName: string): number;
+  /**
+   * Freeze the next connection with this application_name at the moment it sends a message
+   * containing `text` (that message is not passed on): a stall between two steps of a handshake.
+   */
+  freezeOnce(applicationName: string, text: string): void;
   connections(): readonly ProxiedConnection[];
   close(): Promise<void>;
 }
@@ -33,6 +38,7 @@ function applicationNameOf(packet: Buffer): string | undefined {
 
 export async function startStallProxy(targetPort: number): Promise<StallProxy> {
   const conns: { info: ProxiedConnection; frozen: boolean; sockets: net.Socket[] }[] = [];
+  const traps: { applicationName: string; text: string }[] = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
     const entry = {
@@ -54,6 +60,15 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
           entry.info.applicationName = applicationNameOf(head.subarray(0, head.readInt32BE(0)));
           head = undefined;
         }
+      }
+      const trap = traps.findIndex(
+        (t) =>
+          head === undefined && t.applicationName === entry.info.applicationName && chunk.includes(t.text),
+      );
+      if (trap >= 0 && !entry.frozen) {
+        traps.splice(trap, 1);
+        entry.frozen = true;
+        entry.info.frozenAt = Date.now();
       }
       if (!entry.frozen) upstream.write(chunk);
     });
@@ -88,6 +103,9 @@ export async function startStallProxy(targetPort: number): Promise<StallProxy> {
         n++;
       }
       return n;
+    },
+    freezeOnce(applicationName, text) {
+      traps.push({ applicationName, text });
     },
     connections: () => conns.map((c) => c.info),
     async close() {

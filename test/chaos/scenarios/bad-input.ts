@@ -29,7 +29,7 @@ export function badInput(server: ChaosServer, scale: ChaosScale): Promise<Scenar
     await stage.fleet.start();
     const load = recorderLoad(stage, 20, 600_000);
     const requests = pick(scale, 400, 20_000);
-    const deadline = Date.now() + pick(scale, 30_000, 300_000);
+    const deadline = Date.now() + pick(scale, 30_000, 180_000);
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1e9);
     const accepted = new Set<number>();
     const problems: string[] = [];
