@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../lib/config';
 import type { Clock } from '../lib/lookup/format';
+import { at } from '../lib/lookup/format';
 import { parseLookup } from '../lib/lookup/parse';
 import { eventSummary, lookupSummary } from '../lib/lookup/summary';
 import type { ProviderEvent, TimelineAttempt, TimelineDelivery, TimelineEvent } from '../lib/lookup/timeline';
@@ -326,5 +328,18 @@ describe('reading the query', () => {
   });
   it('empty input is no query', () => {
     expect(parseLookup('   ')).toBeNull();
+  });
+});
+
+describe('HERALD_TIMEZONE', () => {
+  it('is UTC unless set, and names the zone the pages show times in', () => {
+    expect(parseConfig({}).HERALD_TIMEZONE).toBe('UTC');
+    const berlin = parseConfig({ HERALD_TIMEZONE: ' Europe/Berlin ' }).HERALD_TIMEZONE;
+    expect(berlin).toBe('Europe/Berlin');
+    expect(at(t('10:02:13'), { ...clock, timeZone: berlin })).toBe('11:02:13');
+  });
+  it('refuses a name that is not an IANA zone, naming the variable', () => {
+    expect(() => parseConfig({ HERALD_TIMEZONE: 'Mars/Olympus' })).toThrow(ConfigError);
+    expect(() => parseConfig({ HERALD_TIMEZONE: 'Mars/Olympus' })).toThrow(/HERALD_TIMEZONE/);
   });
 });
