@@ -48,6 +48,9 @@ export class Listener {
       keepAlive: true,
       keepAliveInitialDelayMillis: 5_000,
       connectionTimeoutMillis: 5_000,
+      // LISTEN runs before the health ping starts: bound it too, or a connection that goes
+      // silent between connect and LISTEN leaves the listener deaf for good.
+      query_timeout: 5_000,
       application_name: this.options.applicationName ?? 'herald-listener',
     });
     this.client = client;
