@@ -75,7 +75,8 @@ describe('overview()', () => {
     expect(COUNT_CAP).toBeGreaterThan(2);
     for (const range of ['1h', '24h', '7d'] as const) {
       const r = await overview(t.db, range);
-      expect(r.series.stepSeconds).toBe(60);
+      expect(r.series.stepSeconds).toBe(range === '7d' ? 600 : 60);
+      expect(r.series.points.at(-1)!.t).toBe(r.series.to);
       expect(r.series.points.reduce((n, p) => n + p.published, 0)).toBe(5);
     }
   });

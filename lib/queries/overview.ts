@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Executor } from '../db/client';
+import type { Db, Executor } from '../db/client';
 import { HEARTBEAT_MAX_AGE_SECONDS } from '../health/queries';
 import { type Range, ranges } from '../overview/ranges';
 
@@ -37,18 +37,18 @@ export async function throughputSeries(db: Executor, range: Range): Promise<Seri
   const { resolution, stepSeconds, spanSeconds } = ranges[range];
   const { rows } = await db.execute<SeriesPoint>(sql`
     WITH bounds AS (
-      SELECT date_trunc(${resolution}, now()) AS upper
+      -- The database's clock, not the app server's, sets the window (like /api/health).
+      SELECT to_timestamp(floor(extract(epoch FROM date_trunc(${resolution}, now())) / ${stepSeconds}) * ${stepSeconds}) AS upper
     )
-    SELECT extract(epoch FROM a.bucket)::bigint AS t,
+    SELECT floor(extract(epoch FROM a.bucket) / ${stepSeconds})::bigint * ${stepSeconds} AS t,
            sum(a.published)::int AS published, sum(a.succeeded)::int AS succeeded,
            sum(a.failed)::int AS failed, sum(a.dead)::int AS dead
     FROM herald.activity a, bounds
     WHERE a.resolution = ${resolution}
       AND a.bucket > bounds.upper - ${spanSeconds} * interval '1 second'
-      AND a.bucket <= bounds.upper
-    GROUP BY a.bucket
+      AND a.bucket < bounds.upper + ${stepSeconds} * interval '1 second'
+    GROUP BY 1
     UNION ALL
-    -- The database's clock, not the app server's, sets the window (like /api/health).
     SELECT extract(epoch FROM bounds.upper)::bigint, -1, 0, 0, 0 FROM bounds`);
   const marker = rows.find((r) => r.published === -1);
   const to = Number(marker?.t ?? Math.floor(Date.now() / 1000));
@@ -123,8 +123,12 @@ export type SubscriptionOverview = {
 };
 
 /** One row per subscription; every count is a bounded walk of one partial index. */
-export async function subscriptionOverview(db: Executor): Promise<SubscriptionOverview[]> {
-  const { rows } = await db.execute<SubscriptionOverview>(sql`
+export async function subscriptionOverview(db: Db): Promise<SubscriptionOverview[]> {
+  // JIT off: the planner multiplies the subqueries' costs by its guess of the subscription
+  // count and then spends ~300 ms compiling a query that runs in a few (measured at 10 M rows).
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL jit = off`);
+    const { rows } = await tx.execute<SubscriptionOverview>(sql`
     WITH recent AS (
       SELECT subscription,
              sum(succeeded) FILTER (WHERE bucket >= date_trunc('second', now()) - interval '60 seconds') AS s1,
@@ -136,13 +140,18 @@ export async function subscriptionOverview(db: Executor): Promise<SubscriptionOv
     )
     SELECT s.name, s.channel_pattern AS "channelPattern", s.paused, s.paused_reason AS "pausedReason",
       (SELECT count(*) FROM (SELECT 1 FROM herald.deliveries d
-         WHERE d.state = 'pending' AND d.subscription = s.name AND d.run_at <= now() LIMIT ${COUNT_CAP}) x)::int AS "pendingDue",
+         WHERE d.state = 'pending' AND d.subscription = s.name AND d.run_at <= now()
+         ORDER BY d.run_at LIMIT ${COUNT_CAP}) x)::int AS "pendingDue",
       (SELECT count(*) FROM (SELECT 1 FROM herald.deliveries d
-         WHERE d.state = 'pending' AND d.subscription = s.name AND d.run_at > now() LIMIT ${COUNT_CAP}) x)::int AS scheduled,
+         WHERE d.state = 'pending' AND d.subscription = s.name AND d.run_at > now()
+         ORDER BY d.run_at LIMIT ${COUNT_CAP}) x)::int AS scheduled,
       (SELECT count(*) FROM (SELECT 1 FROM herald.deliveries d
          WHERE d.state = 'running' AND d.subscription = s.name LIMIT ${COUNT_CAP}) x)::int AS running,
       (SELECT count(*) FROM (SELECT 1 FROM herald.deliveries d
-         WHERE d.state = 'dead' AND d.subscription = s.name LIMIT ${COUNT_CAP}) x)::int AS dead,
+         WHERE d.state = 'dead' AND d.subscription = s.name
+         -- The order of deliveries_dead: without it the planner may prefer a sequential scan
+         -- that stops after COUNT_CAP rows, which it believes is near (290 ms at 10 M rows).
+         ORDER BY d.finished_at LIMIT ${COUNT_CAP}) x)::int AS dead,
       -- deliveries_runnable is ordered by (subscription, run_at): the first entry is the oldest.
       (SELECT extract(epoch FROM now() - d.run_at)::float8 FROM herald.deliveries d
          WHERE d.state = 'pending' AND d.subscription = s.name AND d.run_at <= now()
@@ -152,7 +161,8 @@ export async function subscriptionOverview(db: Executor): Promise<SubscriptionOv
     FROM herald.subscriptions s
     LEFT JOIN recent r ON r.subscription = s.name
     ORDER BY s.name`);
-  return rows;
+    return rows;
+  });
 }
 
 export interface WorkerOverview {
@@ -221,7 +231,7 @@ export interface Overview {
   noWorkers: boolean;
 }
 
-export async function overview(db: Executor, range: Range): Promise<Overview> {
+export async function overview(db: Db, range: Range): Promise<Overview> {
   const [series, t, subscriptions, workers] = await Promise.all([
     throughputSeries(db, range),
     traffic(db),

@@ -38,7 +38,12 @@ export function ThroughputChart({ series }: { series: Series }) {
     { published: 0, delivered: 0, failed: 0 },
   );
   const label = timeLabel(series.stepSeconds, data.length);
-  const unit = series.stepSeconds === 1 ? 'per second' : 'per minute';
+  const unit =
+    series.stepSeconds === 1
+      ? 'per second'
+      : series.stepSeconds === 60
+        ? 'per minute'
+        : `per ${series.stepSeconds / 60} minutes`;
   return (
     <figure aria-label="Throughput chart" data-published={totals.published} data-failed={totals.failed}>
       <div className="h-64 w-full">
