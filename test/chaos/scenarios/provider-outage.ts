@@ -1,4 +1,5 @@
 import { endSandboxMaintenance, startSandboxMaintenance } from '../../../lib/sandbox/settings';
+import { waitFor } from '../../helpers/db';
 import { chaosSandbox, emailEnv, mixedLoad } from '../sandbox';
 import { type ChaosScale, pick, sleep } from '../scale';
 import type { ChaosServer } from '../server';
@@ -35,10 +36,15 @@ export function providerOutage(server: ChaosServer, scale: ChaosScale): Promise<
       });
       await Promise.all([stage.fleet.start(env), stage.fleet.start(env)]);
       const load = mixedLoad(stage, pick(scale, 10, 6), outageMs + 120_000);
-      await sleep(2_000);
+      // The email path must be live before the outage (a loaded machine starts workers slowly).
+      await waitFor('a first email accepted', () => sandboxCount(stage, `status = 'accepted'`), 60_000);
       const outageStart = Date.now();
-      await startSandboxMaintenance(stage.db.db, { durationMs: outageMs, actor: 'chaos' });
+      await startSandboxMaintenance(stage.db.db, { durationMs: outageMs + 60_000, actor: 'chaos' });
       await sleep(outageMs);
+      // …and must have refused something before it ends (bounded), or it proved nothing.
+      await waitFor('a first refusal', () => sandboxCount(stage, `http_status = 503`), 60_000).catch(
+        () => {},
+      );
       await endSandboxMaintenance(stage.db.db, 'chaos'); // it has ended by its clock too; be sure
       const outageEnd = Date.now();
       await sleep(2_000);
@@ -50,7 +56,14 @@ export function providerOutage(server: ChaosServer, scale: ChaosScale): Promise<
         problems.push(
           `a delivery made ${storm.maxPerDelivery} attempts in the outage (bound ${storm.bound})`,
         );
-      if (storm.refused === 0) problems.push('the provider refused nothing: the outage did not bite');
+      if (storm.refused === 0) {
+        const seen = await stage.db.query<{ status: string; http_status: number; n: number }>(
+          `SELECT status, http_status, count(*)::int AS n FROM herald.sandbox_messages GROUP BY 1, 2`,
+        );
+        problems.push(
+          `the provider refused nothing: the outage did not bite (sandbox saw ${JSON.stringify(seen)})`,
+        );
+      }
       return await finish(stage, {
         name: 'provider-outage',
         title: `Provider outage (maintenance for ${outageMs / 1000} s)`,
@@ -71,6 +84,13 @@ export function providerOutage(server: ChaosServer, scale: ChaosScale): Promise<
       await sandbox.close();
     }
   });
+}
+
+async function sandboxCount(stage: Stage, where: string): Promise<number | undefined> {
+  const [row] = await stage.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM herald.sandbox_messages WHERE ${where}`,
+  );
+  return row!.n > 0 ? row!.n : undefined;
 }
 
 async function stormFigures(stage: Stage, from: number, to: number, maxMs: number) {
