@@ -24,6 +24,13 @@ export interface PublishedEvent {
   key: string | null;
   /** True when the idempotency key had been used: `id` is the first event's. */
   duplicate: boolean;
+  /** The event's deliveries, when asked for (`withDeliveries`, single events only). */
+  deliveries?: { id: number; subscription: string; state: string }[];
+}
+
+export interface PublishManyOptions {
+  /** For a single event: also return its deliveries and its (first event's) key, in the same round trip. */
+  withDeliveries?: boolean;
 }
 
 export interface PublishItem<T extends ChannelSchemas, C extends keyof T & string = keyof T & string> {
@@ -63,7 +70,11 @@ type Row = {
  * transaction: the event and its deliveries commit or roll back with the caller's own writes.
  */
 export function createPublisher<T extends ChannelSchemas>(channels: T) {
-  async function publishMany(tx: Executor, items: readonly PublishItem<T>[]): Promise<PublishedEvent[]> {
+  async function publishMany(
+    tx: Executor,
+    items: readonly PublishItem<T>[],
+    manyOptions: PublishManyOptions = {},
+  ): Promise<PublishedEvent[]> {
     if (items.length === 0) return [];
     const problems: IssueDetail[] = [];
     const rows = items.map((item, index) => {
@@ -101,11 +112,23 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
     if (rows.length === 1) {
       // The common case, through a plan-cached function (see herald.publish_one).
       const r = rows[0]!;
-      const one = await tx.execute<{ id: number; inserted: boolean }>(sql`
-        SELECT id, inserted FROM herald.publish_one(${r.channel}, ${JSON.stringify(r.payload)}::jsonb, ${r.key},
-          ${r.idempotencyKey}, ${r.runAt}::timestamptz, ${r.source})`);
+      const one = await tx.execute<{
+        id: number;
+        inserted: boolean;
+        key: string | null;
+        deliveries: PublishedEvent['deliveries'] | null;
+      }>(sql`
+        SELECT id, inserted, key, deliveries FROM herald.publish_one(${r.channel}, ${JSON.stringify(r.payload)}::jsonb,
+          ${r.key}, ${r.idempotencyKey}, ${r.runAt}::timestamptz, ${r.source}, ${manyOptions.withDeliveries === true})`);
       const row = one.rows[0]!;
-      return [{ id: row.id, channel: r.channel, key: r.key, duplicate: !row.inserted }];
+      const event: PublishedEvent = {
+        id: row.id,
+        channel: r.channel,
+        key: row.key,
+        duplicate: !row.inserted,
+      };
+      if (row.deliveries) event.deliveries = row.deliveries;
+      return [event];
     }
 
     // One statement for the whole batch. Ids are drawn from the sequence up front so each

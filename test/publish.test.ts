@@ -93,6 +93,19 @@ describe('publish in the caller transaction', () => {
     expect(await count('deliveries', `event_id = ${results[0]!.id}`)).toBe(2);
   });
 
+  it('can answer with exactly the event’s own deliveries in the same round trip', async () => {
+    for (let n = 0; n < 3; n++) {
+      const [event] = await publishMany(t.db, [{ channel: 'test.event', payload: { n } }], {
+        withDeliveries: true,
+      });
+      const own = await t.query<{ id: number }>(
+        'SELECT id FROM herald.deliveries WHERE event_id = $1 ORDER BY id',
+        [event!.id],
+      );
+      expect(event!.deliveries?.map((d) => d.id)).toEqual(own.map((d) => d.id));
+    }
+  });
+
   it('publishes a batch in one round trip, resolving repeats inside the batch', async () => {
     const events = await publishMany(t.db, [
       { channel: 'test.event', payload: { n: 10 }, options: { idempotencyKey: 'b-1' } },

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { canPublishTo, type Principal } from '../auth/principal';
 import { channels } from '../channels';
@@ -79,7 +78,8 @@ function checkChannels(principal: Principal, items: readonly Item[], batch: bool
 /** Payload paths from publish() are relative to the payload; the API names them from the item. */
 async function publishChecked(db: Db, items: readonly Item[], batch: boolean) {
   try {
-    return await publishMany(db, items);
+    // A single event comes back with its deliveries and stored key in the same round trip.
+    return await publishMany(db, items, { withDeliveries: !batch });
   } catch (error) {
     if (error instanceof HeraldError && error.code === 'invalid_payload') {
       throw new HeraldError(
@@ -106,16 +106,15 @@ export async function publishOne(db: Db, principal: Principal, body: PublishBody
   checkChannels(principal, [item], false);
   const [event] = await publishChecked(db, [item], false);
   const published = event!;
-  let key = published.key;
-  if (published.duplicate) {
-    // Answer with the original event, whatever this request said.
-    const { rows } = await db.execute<{ key: string | null }>(
-      sql`SELECT key FROM herald.events WHERE id = ${published.id}`,
-    );
-    key = rows[0]?.key ?? null;
-  }
-  const deliveries = await deliveriesOfEvent(db, published.id);
-  return { id: published.id, channel: published.channel, key, duplicate: published.duplicate, deliveries };
+  // On a repeat, `key` and `deliveries` are the original event's, whatever this request said.
+  const deliveries = published.deliveries ?? (await deliveriesOfEvent(db, published.id));
+  return {
+    id: published.id,
+    channel: published.channel,
+    key: published.key,
+    duplicate: published.duplicate,
+    deliveries,
+  };
 }
 
 /** Up to 1,000 events in one statement: all are published, or (any problem) none. */
