@@ -23,9 +23,7 @@ beforeAll(async () => {
     delivered,
   ]);
   const [a] = await t.query<{ id: number }>(
-    `
-    UPDATE herald.deliveries SET state = 'succeeded', attempts = 1, finished_at = now() WHERE id = $1;
-  `.replace(';', '') + ' RETURNING id',
+    `UPDATE herald.deliveries SET state = 'succeeded', attempts = 1, finished_at = now() WHERE id = $1 RETURNING id`,
     [d!.id],
   );
   await t.query(
@@ -103,4 +101,30 @@ it('groups dead deliveries by kind of error, addresses and numbers aside', async
     [2, 'The recipient is inactive at Postmark: Found inactive addresses:'],
     [1, 'Postmark is down for maintenance; will retry (Maintenance'],
   ]);
+});
+
+it('groups by subscription and channel: exact patterns, wildcards, and channels a pattern cannot match', async () => {
+  // A wildcard subscription whose dead come from two channels: only the events can tell them apart.
+  await t.query(`INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('audit-all', '*')`);
+  for (const channel of ['order.approved', 'email.send', 'email.send'] as const) {
+    const [ev] = await t.query<{ id: number }>(
+      `INSERT INTO herald.events (channel, payload) VALUES ($1, '{}') RETURNING id`,
+      [channel],
+    );
+    await t.query(
+      `UPDATE herald.deliveries SET state = 'dead', attempts = 1, finished_at = now(), last_error = 'HTTP 500'
+       WHERE event_id = $1 AND subscription = 'audit-all'`,
+      [ev!.id],
+    );
+  }
+  const count = async (f: Parameters<typeof deadGroups>[1]) =>
+    (await deadGroups(t.db, f)).groups.map((g) => [g.subscription, g.count]);
+  expect(await count({ channel: 'email.send' })).toEqual([['audit-all', 2]]);
+  expect(await count({ channel: 'order.approved' })).toEqual([
+    ['order-confirmation-email', 2],
+    ['audit-all', 1],
+    ['order-confirmation-email', 1],
+  ]);
+  expect(await count({ subscription: 'audit-all' })).toEqual([['audit-all', 3]]);
+  expect(await count({ subscription: 'audit-all', channel: 'sms' })).toEqual([]);
 });
