@@ -5,7 +5,7 @@ import { EventTimeline, VerdictBox } from '@/app/_components/timeline/timeline-v
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
-import { reasonRequired } from '@/lib/lookup/actor';
+import { actorView } from '@/lib/lookup/actor';
 import { pageClock } from '@/lib/lookup/clock';
 import { parseLookup } from '@/lib/lookup/parse';
 import { lookupSummary } from '@/lib/lookup/summary';
@@ -27,7 +27,7 @@ export default async function LookupPage({
   const query = parseLookup(raw);
   const clock = pageClock();
   const result = query ? await lookup(sharedDb(), query, { mask: !can(me, 'read:payloads') }) : null;
-  const actor = { canAct: can(me, 'deliveries:act'), reasonRequired: reasonRequired(me) };
+  const actor = actorView(me);
   return (
     <>
       <h1 className="mb-4 text-2xl font-semibold tracking-tight">Lookup</h1>

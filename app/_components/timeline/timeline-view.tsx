@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import type { ActorView } from '@/lib/lookup/actor';
 import { at, type Clock, duration } from '@/lib/lookup/format';
 import { eventSummary } from '@/lib/lookup/summary';
 import type { TimelineAttempt, TimelineDelivery, TimelineEvent } from '@/lib/lookup/timeline';
@@ -34,11 +35,6 @@ export function allowedActions(d: Pick<TimelineDelivery, 'state' | 'attempts'>):
   if (d.state === 'dead') return ['replay', 'discard'];
   if (d.state === 'pending') return ['retry', 'discard'];
   return [];
-}
-
-export interface ActorView {
-  canAct: boolean;
-  reasonRequired: boolean;
 }
 
 function AttemptItem({ a, clock }: { a: TimelineAttempt; clock: Clock }) {
@@ -110,7 +106,9 @@ export function DeliveryBlock({
         {actor.canAct && (
           <DeliveryActions
             id={d.id}
-            actions={allowedActions(d).filter((a) => !omit.includes(a))}
+            actions={allowedActions(d).filter(
+              (a) => !omit.includes(a) && (a !== 'discard' || actor.canDiscard),
+            )}
             reasonRequired={actor.reasonRequired}
           />
         )}

@@ -55,6 +55,7 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
         deliveryId={delivery.id}
         mask={!can(me, 'read:payloads')}
         canAct={can(me, 'deliveries:act')}
+        canDiscard={can(me, 'deliveries:discard')}
         support={reasonRequired(me)}
       />
     </>
@@ -67,6 +68,7 @@ async function Timeline(p: {
   deliveryId: number;
   mask: boolean;
   canAct: boolean;
+  canDiscard: boolean;
   support: boolean;
 }) {
   const [event] = await loadTimelines(sharedDb(), [p.eventId], { mask: p.mask });
@@ -77,7 +79,7 @@ async function Timeline(p: {
       <DeliveryBlock
         d={d}
         clock={pageClock()}
-        actor={{ canAct: p.canAct, reasonRequired: p.support }}
+        actor={{ canAct: p.canAct, canDiscard: p.canDiscard, reasonRequired: p.support }}
         omit={['replay']}
       />
     </div>

@@ -4,7 +4,7 @@ import { EventTimeline } from '@/app/_components/timeline/timeline-view';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
-import { reasonRequired } from '@/lib/lookup/actor';
+import { actorView } from '@/lib/lookup/actor';
 import { pageClock } from '@/lib/lookup/clock';
 import { loadTimelines } from '@/lib/queries/lookup';
 
@@ -22,11 +22,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   return (
     <>
       <h1 className="mb-6 text-2xl font-semibold tracking-tight">Event {event.id}</h1>
-      <EventTimeline
-        e={event}
-        clock={pageClock()}
-        actor={{ canAct: can(me, 'deliveries:act'), reasonRequired: reasonRequired(me) }}
-      />
+      <EventTimeline e={event} clock={pageClock()} actor={actorView(me)} />
       <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-zinc-500">Payload</h2>
       <pre
         data-testid="payload"
