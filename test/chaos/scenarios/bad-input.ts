@@ -65,7 +65,9 @@ export function badInput(server: ChaosServer, scale: ChaosScale): Promise<Scenar
           );
         }
       } catch (error) {
-        problems.push(`a handler threw: ${String(error).slice(0, 200)}`);
+        problems.push(
+          `a handler threw (route ${route}): ${String(error).slice(0, 300)} ${String((error as { cause?: unknown }).cause ?? '')}`,
+        );
         continue;
       }
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
