@@ -61,5 +61,5 @@ export function proxy(request: NextRequest) {
 
 export const config = {
   // Not for Next's own assets and internals, nor icons: they carry no session and need no policy.
-  matcher: ['/((?!_next/|favicon.ico).*)'],
+  matcher: ['/((?!_next/|favicon.ico|icon.svg).*)'],
 };
