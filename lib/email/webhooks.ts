@@ -9,7 +9,17 @@ import type { WebhookCredentials } from './config';
  * Postmark's webhooks (https://postmarkapp.com/developer/webhooks/webhooks-overview), checked by
  * RecordType. Loose objects: Postmark adds fields over time and we keep the whole payload.
  */
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date and time');
+// JavaScript accepts extended years (+204678-…) that PostgreSQL cannot store: keep to years
+// 1–9999, so a hostile timestamp is a 4xx here rather than an error at the insert.
+const timestamp = z
+  .string()
+  .max(64)
+  .refine((s) => {
+    const ms = Date.parse(s);
+    if (Number.isNaN(ms)) return false;
+    const year = new Date(ms).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, 'an ISO 8601 date and time between the years 1 and 9999');
 const common = {
   MessageID: z.string().min(1).max(200),
   MessageStream: z.string().max(200).optional(),
