@@ -12,10 +12,15 @@ import { parseLookup } from '../lib/lookup/parse';
 import { replayMatching } from '../lib/operations/deliveries';
 import { deadGroups, listDead } from '../lib/queries/dead-letters';
 import { lookup } from '../lib/queries/lookup';
-import { openServer, repoRoot } from './common';
+import { openServer, repoRoot, withDatabase } from './common';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '200' } },
+  options: {
+    events: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '200' },
+    /** An already seeded database on the same server (e.g. the dashboard benchmark's), reused as is. */
+    database: { type: 'string' },
+  },
 });
 const events = Number(values.events);
 const runs = Number(values.runs);
@@ -33,12 +38,17 @@ async function time(n: number, fn: (i: number) => Promise<unknown>) {
 
 const server = await openServer();
 try {
-  const url = await server.createDatabase('lookup');
-  execFileSync('npx', ['tsx', 'scripts/seed-scale.ts', '--events', String(events)], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: url },
-    stdio: 'inherit',
-  });
+  let url: string;
+  if (values.database) {
+    url = withDatabase(server.url, values.database);
+  } else {
+    url = await server.createDatabase('lookup');
+    execFileSync('npx', ['tsx', 'scripts/seed-scale.ts', '--events', String(events)], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: url },
+      stdio: 'inherit',
+    });
+  }
   const pool = createPool(url, { max: 6 });
   const db = createDb(pool);
   const pick = (i: number) => 1 + ((i * 7919) % events);
