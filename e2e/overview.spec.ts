@@ -10,13 +10,12 @@ test('the overview is a real server-rendered page of the dashboard', async ({ pa
   await expect(
     page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }),
   ).toHaveAttribute('aria-current', 'page');
-  // Read from the database: a count for each delivery state, and the worker the start command ran.
-  const deliveries = page.getByRole('region', { name: 'Deliveries' });
-  for (const state of ['Pending', 'Running', 'Succeeded', 'Dead', 'Discarded']) {
-    const count = deliveries
-      .locator('dt', { hasText: new RegExp(`^${state}$`) })
-      .locator('xpath=following-sibling::dd[1]');
-    await expect(count).toHaveText(/^\d[\d,]*$/);
+  // Read from the database (the live overview, issue 6): queue depth, and the worker the start command ran.
+  const queue = page.getByRole('region', { name: 'Queue depth' });
+  for (const name of ['Pending (due now)', 'Scheduled for retry', 'Running', 'Dead']) {
+    await expect(queue.getByRole('group', { name, exact: true })).toHaveText(
+      new RegExp(`^${name.replace(/[()]/g, '\\$&')}\\d[\\d,]*\\+?$`),
+    );
   }
   const workers = page.getByRole('region', { name: 'Workers' });
   await expect(workers.getByRole('cell', { name: /· pid \d+$/ }).first()).toBeVisible();

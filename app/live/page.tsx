@@ -7,8 +7,7 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Live feed' };
 
 export default async function LivePage() {
-  // Same permission as the overview ('read'); back to /live after signing in.
-  await guardPage('/', '/live');
+  await guardPage('/live');
   return (
     <>
       <h1 className="mb-6 text-2xl font-semibold tracking-tight">Live feed</h1>

@@ -26,7 +26,7 @@ export function KpiCards({ data }: { data: Overview }) {
         />
         <div className="grid grid-cols-2 gap-2">
           <Stat
-            label="Failed attempts (15 min)"
+            label="Failed (15 min)"
             value={formatCount(t.failed15m)}
             size="sm"
             tone={t.failed15m ? 'bad' : 'neutral'}
