@@ -61,6 +61,9 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Started by a parent over IPC (the start command, tests): when the parent dies without
+  // stopping us, stop too rather than live on as an orphan.
+  process.on('disconnect', () => void stop('parent exited'));
   await worker.start();
   maintenance.start();
   process.send?.({ type: 'ready', worker: worker.id });
