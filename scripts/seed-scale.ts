@@ -59,9 +59,9 @@ async function main(databaseUrl: string) {
               END,
               CASE WHEN i % 10 < 7 THEN 'order:ord-' || i ELSE 'customer' || (i % 400000) || '@example.com' END,
               'seed',
-              now() - ($3::float8 * (1 - (i - $1)::float8 / $4)) * interval '1 day'
+              now() - ($3::float8 * (1 - (i - $5)::float8 / $4)) * interval '1 day'
        FROM generate_series($1::bigint, $2::bigint) AS i`,
-      [from, to, days, total],
+      [from, to, days, total, base],
     );
     await client.query(
       `INSERT INTO herald.deliveries (id, event_id, subscription, state, attempts, run_at, created_at, updated_at, finished_at, last_error)

@@ -22,6 +22,8 @@ export class Maintenance {
   private timers: NodeJS.Timeout[] = [];
   private pruning = false;
   private rolling = false;
+  private stopped = false;
+  private rollupTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MaintenanceOptions) {}
 
@@ -31,11 +33,35 @@ export class Maintenance {
       timer.unref();
       this.timers.push(timer);
     };
-    every(this.options.rollupIntervalMs, () => this.rollUp());
+    this.alignedRollups();
     every(this.options.pruneIntervalMs, () => this.prune());
   }
 
+  /**
+   * Roll up just after each interval boundary (e.g. 50 ms past every second): a second is
+   * complete, and counted, as soon as it ends, so the live view lags by about one second
+   * rather than up to two.
+   */
+  private alignedRollups() {
+    const interval = this.options.rollupIntervalMs;
+    const next = () => {
+      if (this.stopped) return;
+      const timer = setTimeout(
+        () => {
+          void this.rollUp();
+          next();
+        },
+        interval - (Date.now() % interval) + 50,
+      );
+      timer.unref();
+      this.rollupTimer = timer;
+    };
+    next();
+  }
+
   stop() {
+    this.stopped = true;
+    clearTimeout(this.rollupTimer);
     for (const t of this.timers) clearInterval(t);
   }
 
