@@ -23,6 +23,8 @@ const envSchema = z.object({
   HERALD_LISTENER_PING_MS: positiveInt(5_000),
   HERALD_NOTIFY: z.enum(['on', 'off']).default('on'),
   HERALD_SUBSCRIPTIONS: z.string().min(1).optional(),
+  /** Deliveries a worker claims ahead per subscription beyond its concurrency (default: the concurrency). */
+  HERALD_PREFETCH: z.coerce.number().int().min(0).max(10_000).optional(),
   /** Succeeded and discarded deliveries (and events nothing needs) are removed after this many days. */
   HERALD_RETENTION_DAYS: z.coerce.number().positive().default(14),
   /** Dead deliveries stay until replayed or discarded, at most this many days. */

@@ -39,7 +39,7 @@ async function main() {
     notify: cfg.HERALD_NOTIFY === 'on',
     listenerPingMs: cfg.HERALD_LISTENER_PING_MS,
     shutdownTimeoutMs: cfg.HERALD_SHUTDOWN_TIMEOUT_MS,
-    prefetch: Number(process.env.HERALD_PREFETCH ?? 0) || undefined,
+    prefetch: cfg.HERALD_PREFETCH,
   });
   const maintenance = new Maintenance({
     pool,
