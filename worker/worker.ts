@@ -345,6 +345,7 @@ export class Worker extends EventEmitter {
         );
         this.emit('outcome', { kind, ...base, error: f.failure.error } satisfies OutcomeEvent);
       } else {
+        this.log.warn({ ...base }, 'completion refused: the lease was lost before the handler failed');
         this.emit('outcome', { kind: 'refused', ...base } satisfies OutcomeEvent);
       }
     }
