@@ -121,3 +121,32 @@ describe('pause and resume', () => {
     }
   });
 });
+
+describe('scheduled retries', () => {
+  it('run on time even when the poll is an hour away', async () => {
+    await t.query('TRUNCATE herald.events CASCADE');
+    let tries = 0;
+    const sub = subscribe({
+      name: 'retry-on-time',
+      channel: 'test.event',
+      retry: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 1_000 },
+      handler: async () => {
+        tries++;
+        if (tries === 1) throw new Error('first try fails');
+      },
+    });
+    const worker = inProcessWorker(t, [sub], { pollIntervalMs: 3_600_000 });
+    await worker.start();
+    try {
+      // Wait until the worker is idle and listening, so the publish's NOTIFY wakes it.
+      await waitFor('the worker to wait for notifications', async () => {
+        const [w] = await t.query(`SELECT count(*)::int AS n FROM herald.workers WHERE waiting`);
+        return w!.n === 1;
+      });
+      await publish(t.db, 'test.event', { n: 1 });
+      await waitFor('the retry', async () => tries === 2, 10_000);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

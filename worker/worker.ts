@@ -86,6 +86,8 @@ export class Worker extends EventEmitter {
   private flushing: Promise<void> | undefined;
   private waitingFlag = false;
   private claimFailures = 0;
+  private retryWake: { at: number; timer: NodeJS.Timeout } | undefined;
+  private readonly retryDue: number[] = [];
   private settledSinceVacuum = 0;
   private vacuuming = false;
   private stopping = false;
@@ -256,6 +258,40 @@ export class Worker extends EventEmitter {
     }
   }
 
+  /**
+   * Be awake when a retry this worker scheduled falls due, rather than at the next poll (which
+   * may be far off): retries keep their schedule whatever HERALD_POLL_INTERVAL_MS says. One
+   * timer, armed for the earliest due time; later ones wait in a short sorted list.
+   */
+  private wakeAt(when: Date) {
+    const at = when.getTime() + 20; // the database's clock decided; a little slack for skew
+    const due = this.retryDue;
+    let i = due.length;
+    while (i > 0 && due[i - 1]! > at) i--;
+    due.splice(i, 0, at);
+    if (due.length > 10_000) due.pop(); // the poll finds the farthest ones anyway
+    this.armRetryWake();
+  }
+
+  private armRetryWake() {
+    const next = this.retryDue[0];
+    if (next === undefined || this.stopping) return;
+    if (this.retryWake && this.retryWake.at <= next) return;
+    clearTimeout(this.retryWake?.timer);
+    const timer = setTimeout(
+      () => {
+        this.retryWake = undefined;
+        const now = Date.now();
+        while (this.retryDue.length > 0 && this.retryDue[0]! <= now) this.retryDue.shift();
+        this.wake();
+        this.armRetryWake();
+      },
+      Math.max(0, next - Date.now()),
+    );
+    timer.unref();
+    this.retryWake = { at: next, timer };
+  }
+
   private payloadFor(row: q.ClaimedRow): unknown {
     if (!Object.hasOwn(this.options.channels, row.channel)) return row.payload; // pattern subscriptions
     try {
@@ -331,6 +367,7 @@ export class Worker extends EventEmitter {
       const base = { deliveryId: f.row.deliveryId, attempt: f.row.attempt, subscription: f.row.subscription };
       const result = failed.get(f.row.deliveryId);
       if (result) {
+        if (result.nextRunAt) this.wakeAt(result.nextRunAt);
         const kind = result.outcome === 'dead' ? 'dead' : 'failed';
         this.log.info(
           {
@@ -420,6 +457,7 @@ export class Worker extends EventEmitter {
   private async shutdown() {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.retryWake?.timer);
     await this.listener?.stop();
     await this.claiming;
     const unstarted = this.lanes.flatMap((l) => l.queue.splice(0));
