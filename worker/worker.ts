@@ -495,7 +495,9 @@ export class Worker extends EventEmitter {
         } satisfies ClassifiedFailure,
       });
     }
-    await this.flush();
+    // A flush already under way may have taken its batch before these were queued: keep
+    // flushing until nothing is left, so every outcome is recorded before we go.
+    while (this.flushing || this.successes.length + this.failures.length > 0) await this.flush();
     await q.unregisterWorker(this.options.pool, this.id).catch(() => {});
     this.log.info({ worker: this.id }, 'worker stopped');
   }
