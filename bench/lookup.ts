@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createDb, createPool } from '../lib/db/client';
+import { migrateDatabase } from '../lib/db/migrate';
 import { parseLookup } from '../lib/lookup/parse';
 import { replayMatching } from '../lib/operations/deliveries';
 import { deadGroups, listDead } from '../lib/queries/dead-letters';
@@ -41,6 +42,7 @@ try {
   let url: string;
   if (values.database) {
     url = withDatabase(server.url, values.database);
+    await migrateDatabase(url); // a database seeded earlier may predate the lookup indexes
   } else {
     url = await server.createDatabase('lookup');
     execFileSync('npx', ['tsx', 'scripts/seed-scale.ts', '--events', String(events)], {

@@ -38,7 +38,7 @@ const steps: Step[] = [
       '--jobs',
       quick ? '20000' : '500000',
       '--latency-jobs',
-      '0',
+      '10',
       '--only',
       'herald,graphile_batched',
       '--drain-timeout-s',
