@@ -15,7 +15,7 @@
  * p99 the median round's; the load average is printed because other work on the machine shows
  * in every figure. The last line is one JSON object.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { createApiKey } from '../lib/auth/api-keys';
@@ -74,6 +74,62 @@ async function waitForServer(timeoutMs: number): Promise<void> {
     await sleep(500);
   }
   throw new Error(`the server did not answer on port ${PORT} within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * Peak resident memory of the web server and of the worker that `herald start` runs, summed
+ * over each one's processes (Linux `ps`), sampled while the load runs.
+ */
+function memorySampler(rootPid: number) {
+  const peak = { serverMb: 0, workerMb: 0 };
+  const sample = () => {
+    let out = '';
+    try {
+      out = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' });
+    } catch {
+      return;
+    }
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/))
+      .filter((m): m is RegExpMatchArray => m !== null)
+      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), rssKb: Number(m[3]), args: m[4]! }));
+    const inTree = new Set([rootPid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const r of rows)
+        if (!inTree.has(r.pid) && inTree.has(r.ppid)) {
+          inTree.add(r.pid);
+          grew = true;
+        }
+    }
+    // The web server's processes descend from `next start`; the worker's from worker/main.ts.
+    const children = new Map<number, number[]>();
+    for (const r of rows) children.set(r.ppid, [...(children.get(r.ppid) ?? []), r.pid]);
+    const subtree = (pid: number): number[] => [pid, ...(children.get(pid) ?? []).flatMap(subtree)];
+    const rss = (match: (args: string) => boolean) => {
+      const tops = rows.filter((r) => inTree.has(r.pid) && match(r.args));
+      const pids = new Set(tops.flatMap((t) => subtree(t.pid)));
+      return rows.filter((r) => pids.has(r.pid)).reduce((a, r) => a + r.rssKb, 0) / 1024;
+    };
+    peak.serverMb = Math.max(
+      peak.serverMb,
+      rss((a) => /next(-server)?\b.*start|next-server/.test(a) && !/tsx/.test(a)),
+    );
+    peak.workerMb = Math.max(
+      peak.workerMb,
+      rss((a) => a.includes('worker/main.ts')),
+    );
+  };
+  const timer = setInterval(sample, 500);
+  return {
+    peak,
+    stop() {
+      clearInterval(timer);
+      sample();
+    },
+  };
 }
 
 async function main() {
@@ -137,6 +193,7 @@ async function main() {
     // Warm up both paths (JIT, connection pools, prepared statements).
     await cannon('/api/v1/bench-baseline', one, {}, CONNECTIONS, 3);
     await cannon('/api/v1/events', one, auth, CONNECTIONS, 3);
+    const memory = memorySampler(herald.pid ?? 0);
     const baselines: Figures[] = [];
     const publishes: Figures[] = [];
     // Alternate short rounds, so load from anything else on the machine hits both sides alike;
@@ -147,6 +204,7 @@ async function main() {
     }
     await cannon('/api/v1/events/batch', batch, auth, BATCH_CONNECTIONS, 3);
     const batchRun = await cannon('/api/v1/events/batch', batch, auth, BATCH_CONNECTIONS, SECONDS);
+    memory.stop();
     const mean = (xs: Figures[], f: (x: Figures) => number) => xs.reduce((a, x) => a + f(x), 0) / xs.length;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const baseline = {
@@ -211,6 +269,9 @@ async function main() {
         `load average ${round(load, 1)} on ${os.cpus().length} cores`,
     );
     console.log(
+      `peak memory at full load: web server ${round(memory.peak.serverMb, 0)} MB, worker ${round(memory.peak.workerMb, 0)} MB (RSS, all their processes)`,
+    );
+    console.log(
       JSON.stringify({
         bench: 'api',
         server: server.label,
@@ -229,6 +290,7 @@ async function main() {
         batchP99Ms: batchRun.p99Ms,
         errors: baseline.errors + publish.errors + batchRun.errors,
         non2xx: baseline.non2xx + publish.non2xx + batchRun.non2xx,
+        peakRssMb: { server: round(memory.peak.serverMb, 0), worker: round(memory.peak.workerMb, 0) },
         pass: ratio >= 0.85 && publish.p99Ms < 100 && batchEventsPerSecond >= 20_000,
       }),
     );
