@@ -197,6 +197,13 @@ test('a restarted server: the page says it polls, then recovers by itself with c
   await herald.stop('SIGINT');
   await expect(liveStatus(page)).toHaveText('Live updates paused — polling', { timeout: 10_000 });
   await startHerald();
+  // The embedded PostgreSQL comes back on a new free port: follow it.
+  const restartedUrl = await databaseOf(herald);
+  if (restartedUrl !== databaseUrl) {
+    await pool.end();
+    databaseUrl = restartedUrl;
+    pool = createPool(databaseUrl, { max: 2, applicationName: 'herald-e2e' });
+  }
   // Published while this page had no stream: the page must still show them.
   await publish((i) => `late${i}@example.com`, 30);
   await expect(liveStatus(page)).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
