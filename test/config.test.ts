@@ -63,6 +63,17 @@ describe('start fails fast with one clear line', () => {
     expectOneLineFailure(result, /PORT/);
   });
 
+  // Only root hands PostgreSQL to another user; as anyone else the server runs as oneself.
+  test.runIf(process.getuid?.() === 0)('when the postgres user cannot reach the data folder', async () => {
+    // mkdtemp makes a private folder (mode 700): the postgres user cannot pass through it.
+    const result = await runCli(['start'], {
+      DATABASE_URL: undefined,
+      PORT: String(await freePort()),
+      HERALD_DATA_DIR: path.join(dataDir, 'private', 'data'),
+    });
+    expectOneLineFailure(result, new RegExp(`cannot enter ${dataDir} \\(mode 700\\).*chmod o\\+x`));
+  });
+
   test('when PORT is taken, before starting PostgreSQL', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, resolve));

@@ -67,6 +67,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * As root, PostgreSQL runs as another user, who must be able to pass through every folder above
+ * its binaries and its data. A private parent (a `mktemp -d` checkout, a home at mode 700) would
+ * otherwise end in a bare EACCES from spawn: name the folder and the fix instead.
+ */
+function assertReachable(target: string, user: RunAs) {
+  if (user.uid === undefined) return;
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    const st = fs.statSync(dir);
+    const bit = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    if ((st.mode & bit) === 0)
+      throw new Error(
+        `the embedded PostgreSQL runs as the 'postgres' user (Herald runs as root), who cannot enter ${dir} ` +
+          `(mode ${(st.mode & 0o777).toString(8)}): allow it with 'chmod o+x ${dir}', or set DATABASE_URL`,
+      );
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 function ensureOwned(dir: string, user: RunAs) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (user.uid !== undefined && user.gid !== undefined) fs.chownSync(dir, user.uid, user.gid);
@@ -150,6 +169,8 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
   fs.mkdirSync(home, { recursive: true });
   // The postgres user must be able to reach the data folder.
   if (user.uid !== undefined) fs.chmodSync(home, 0o755);
+  assertReachable(bin.initdb, user);
+  assertReachable(dataDir, user);
 
   const passwordFile = path.join(home, 'postgres-password');
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
