@@ -61,11 +61,20 @@ describe('graceful shutdown', () => {
 
   it('records handlers still running at the deadline as failed attempts to run again at once', async () => {
     await t.query('TRUNCATE herald.events CASCADE');
-    const stuck = subscribe({ name: 'stuck', channel: 'test.other', handler: () => new Promise(() => {}) });
+    let started = false;
+    const stuck = subscribe({
+      name: 'stuck',
+      channel: 'test.other',
+      handler: () => {
+        started = true;
+        return new Promise(() => {});
+      },
+    });
     const worker = inProcessWorker(t, [stuck], { shutdownTimeoutMs: 300 });
     await worker.start();
     const event = await publish(t.db, 'test.other', { n: 1 });
-    await waitFor('the handler to start', async () => (await states()).running === 1);
+    // The handler itself, not the claim: a claimed delivery that never started is handed back.
+    await waitFor('the handler to start', async () => started);
     await worker.stop();
     const [d] = await t.query(
       `SELECT d.state, a.outcome, a.error_code FROM herald.deliveries d JOIN herald.attempts a ON a.delivery_id = d.id
