@@ -3,7 +3,7 @@ import { pageClock } from '../lib/lookup/clock';
 import { parseLookup } from '../lib/lookup/parse';
 import { eventVerdict } from '../lib/lookup/verdict';
 import { deadGroups } from '../lib/queries/dead-letters';
-import { lookup } from '../lib/queries/lookup';
+import { LOOKUP_PAGE, lookup } from '../lib/queries/lookup';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
 let t: TestDatabase;
@@ -127,4 +127,31 @@ it('groups by subscription and channel: exact patterns, wildcards, and channels 
   ]);
   expect(await count({ subscription: 'audit-all' })).toEqual([['audit-all', 3]]);
   expect(await count({ subscription: 'audit-all', channel: 'sms' })).toEqual([]);
+});
+
+it('pages a regular customer: the most recent events first, then older ones, none twice', async () => {
+  const ids: number[] = [];
+  for (let n = 0; n < LOOKUP_PAGE * 2 + 3; n++) {
+    const [ev] = await t.query<{ id: number }>(
+      `INSERT INTO herald.events (channel, payload, key) VALUES ('order.approved', $1, $2) RETURNING id`,
+      [
+        JSON.stringify({ orderId: `r${n}`, customer: { email: 'Regular@example.com', name: 'R' }, total: 1 }),
+        `order:r${n}`,
+      ],
+    );
+    ids.push(ev!.id);
+  }
+  const newestFirst = [...ids].reverse();
+  const q = parseLookup('regular@example.com')!;
+  const seen: number[] = [];
+  let before: number | null = null;
+  for (let page = 0; page < 5; page++) {
+    const r = await lookup(t.db, q, { mask: false }, before);
+    seen.push(...r.events.map((e) => e.id));
+    expect(r.events.length).toBeLessThanOrEqual(LOOKUP_PAGE);
+    expect(r.events.every((e) => e.deliveries.length > 0)).toBe(true);
+    if (r.olderThan === null) break;
+    before = r.olderThan;
+  }
+  expect(seen).toEqual(newestFirst);
 });

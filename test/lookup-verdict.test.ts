@@ -299,7 +299,17 @@ describe('copy summary', () => {
 
   it('nothing found', () => {
     expect(
-      lookupSummary({ query: 'nobody@example.com', events: [], prunedBefore: null, more: false }, clock),
+      lookupSummary(
+        {
+          query: 'nobody@example.com',
+          events: [],
+          prunedBefore: null,
+          more: false,
+          before: null,
+          olderThan: null,
+        },
+        clock,
+      ),
     ).toMatch(/^Nothing found for “nobody@example.com”: never published\./);
   });
 });

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { Empty } from '@/app/_components/section';
 import { CopySummary } from '@/app/_components/timeline/copy-summary';
 import { EventTimeline, VerdictBox } from '@/app/_components/timeline/timeline-view';
@@ -26,7 +27,11 @@ export default async function LookupPage({
   const me = await guardPage('/lookup', `/lookup?q=${encodeURIComponent(raw)}`);
   const query = parseLookup(raw);
   const clock = pageClock();
-  const result = query ? await lookup(sharedDb(), query, { mask: !can(me, 'read:payloads') }) : null;
+  const before =
+    typeof params.before === 'string' && /^\d{1,15}$/.test(params.before) ? Number(params.before) : null;
+  const result = query ? await lookup(sharedDb(), query, { mask: !can(me, 'read:payloads') }, before) : null;
+  const pageLink = (b: number | null) =>
+    `/lookup?${new URLSearchParams({ q: raw, ...(b ? { before: String(b) } : {}) })}`;
   const actor = actorView(me);
   return (
     <>
@@ -48,21 +53,41 @@ export default async function LookupPage({
         </button>
       </form>
       {!result && <Empty>Type an order id, a customer's email address, an event id or a business key.</Empty>}
-      {result && result.events.length === 0 && (
+      {result && result.events.length === 0 && result.before === null && (
         <VerdictBox verdict={notFoundVerdict(result, clock)} label="Lookup verdict" />
+      )}
+      {result && result.events.length === 0 && result.before !== null && (
+        <Empty>
+          No older events for “{result.query}”. <Link href={pageLink(null)}>Back to the most recent</Link>
+        </Empty>
       )}
       {result && result.events.length > 0 && (
         <>
           <div className="mb-6 flex flex-wrap items-center justify-between gap-2 text-sm text-zinc-600 dark:text-zinc-400">
             <p>
-              {result.events.length}
-              {result.more ? '+' : ''} event(s) for “{result.query}”, newest first · times in {clock.timeZone}
+              {result.before === null && result.more
+                ? `The ${result.events.length} most recent`
+                : result.events.length}{' '}
+              {result.before === null ? '' : 'older '}
+              event(s) for “{result.query}”, newest first · times in {clock.timeZone}
             </p>
             <CopySummary text={lookupSummary(result, clock)} label="Copy summary of all" />
           </div>
           {result.events.map((e) => (
             <EventTimeline key={e.id} e={e} clock={clock} actor={actor} />
           ))}
+          <nav aria-label="More events" className="mt-6 flex gap-4 text-sm">
+            {result.before !== null && (
+              <Link className="underline" href={pageLink(null)}>
+                Most recent events
+              </Link>
+            )}
+            {result.olderThan !== null && (
+              <Link className="underline" href={pageLink(result.olderThan)}>
+                Older events
+              </Link>
+            )}
+          </nav>
         </>
       )}
     </>

@@ -39,6 +39,7 @@ export function lookupSummary(r: LookupResult, clock: Clock): string {
     const nf = notFoundVerdict(r, clock);
     return `${nf.headline}.\n${nf.detail ?? ''}`.trim();
   }
-  const head = `Lookup “${r.query}”: ${r.events.length}${r.more ? '+' : ''} event(s).`;
+  const which = r.before === null ? (r.more ? ', the most recent' : '') : ', older ones';
+  const head = `Lookup “${r.query}”: ${r.events.length} event(s)${which}.`;
   return [head, ...r.events.map((e) => eventSummary(e, clock))].join('\n\n');
 }

@@ -77,6 +77,10 @@ export interface LookupResult {
   events: TimelineEvent[];
   /** Finished history before this time has been pruned (maintenance_state.pruned_before). */
   prunedBefore: Date | null;
-  /** More events matched than were loaded. */
+  /** More (older) events matched than this page holds. */
   more: boolean;
+  /** The page starts below this event id (null: the newest page). */
+  before: number | null;
+  /** Where the next, older page starts: the oldest event id shown, when there is more. */
+  olderThan: number | null;
 }
