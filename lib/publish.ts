@@ -31,6 +31,12 @@ export interface PublishedEvent {
 export interface PublishManyOptions {
   /** For a single event: also return its deliveries and its (first event's) key, in the same round trip. */
   withDeliveries?: boolean;
+  /**
+   * For a single event: publish only if this API key is still active, checked in the same
+   * statement (herald.publish_one_as_key); otherwise nothing is written and the publish fails
+   * with `unauthorized`. The event's source is the key. The HTTP API's hot path.
+   */
+  asApiKey?: { id: number; secretHash: string };
 }
 
 export interface PublishItem<T extends ChannelSchemas, C extends keyof T & string = keyof T & string> {
@@ -112,15 +118,27 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
     if (rows.length === 1) {
       // The common case, through a plan-cached function (see herald.publish_one).
       const r = rows[0]!;
+      const payload = JSON.stringify(r.payload);
+      const withDeliveries = manyOptions.withDeliveries === true;
+      const asKey = manyOptions.asApiKey;
       const one = await tx.execute<{
+        key_valid?: boolean;
         id: number;
         inserted: boolean;
         key: string | null;
         deliveries: PublishedEvent['deliveries'] | null;
-      }>(sql`
-        SELECT id, inserted, key, deliveries FROM herald.publish_one(${r.channel}, ${JSON.stringify(r.payload)}::jsonb,
-          ${r.key}, ${r.idempotencyKey}, ${r.runAt}::timestamptz, ${r.source}, ${manyOptions.withDeliveries === true})`);
+      }>(
+        asKey
+          ? sql`
+        SELECT key_valid, id, inserted, key, deliveries FROM herald.publish_one_as_key(${asKey.id}, ${asKey.secretHash},
+          ${r.channel}, ${payload}::jsonb, ${r.key}, ${r.idempotencyKey}, ${r.runAt}::timestamptz, ${withDeliveries})`
+          : sql`
+        SELECT id, inserted, key, deliveries FROM herald.publish_one(${r.channel}, ${payload}::jsonb,
+          ${r.key}, ${r.idempotencyKey}, ${r.runAt}::timestamptz, ${r.source}, ${withDeliveries})`,
+      );
       const row = one.rows[0]!;
+      if (row.key_valid === false)
+        throw new HeraldError('unauthorized', 'this API key has been revoked; nothing was published');
       const event: PublishedEvent = {
         id: row.id,
         channel: r.channel,

@@ -214,8 +214,28 @@ describe('POST /api/v1/events', () => {
   it('refuses a revoked key on the very next request', async () => {
     const key = await makeKey(t, 'short-lived', ['publish']);
     expect((await call(eventsRoute.POST, '/api/v1/events', { token: key, body: sms(200) })).status).toBe(201);
+    // This process now remembers the key, so the next publish re-checks it in its own statement.
     await revokeApiKey(t.db, 'short-lived', 'test');
+    const before = await countRows(t);
     const r = await call(eventsRoute.POST, '/api/v1/events', { token: key, body: sms(201) });
+    expect(r.status).toBe(401);
+    expect(await countRows(t)).toEqual(before);
+    // Whatever else is wrong with the request, a revoked key hears 401 first.
+    const invalid = await call(eventsRoute.POST, '/api/v1/events', {
+      token: key,
+      body: { channel: 'sms', payload: { to: 42 } },
+    });
+    expect(invalid.status).toBe(401);
+  });
+
+  it('refuses a key revoked between a first request and a second that fails validation', async () => {
+    const key = await makeKey(t, 'short-lived-2', ['publish']);
+    expect((await call(eventsRoute.POST, '/api/v1/events', { token: key, body: sms(202) })).status).toBe(201);
+    await revokeApiKey(t.db, 'short-lived-2', 'test');
+    const r = await call(eventsRoute.POST, '/api/v1/events', {
+      token: key,
+      body: { channel: 'no.such.channel', payload: {} },
+    });
     expect(r.status).toBe(401);
   });
 

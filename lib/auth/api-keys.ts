@@ -140,7 +140,7 @@ export async function listApiKeys(db: Db): Promise<ApiKeyInfo[]> {
   return rows.map(toInfo);
 }
 
-/** Revokes by name or prefix. Takes effect on the next request: lookups are never cached. */
+/** Revokes by name or prefix. Takes effect on the next request: every use re-checks the key in the database. */
 export async function revokeApiKey(db: Db, nameOrPrefix: string, actor: string): Promise<ApiKeyInfo | null> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.execute<KeyRow>(sql`
@@ -165,16 +165,55 @@ export interface ActiveApiKey {
 }
 
 /**
- * The active key with this secret, or null (unknown, malformed or revoked). Deliberately not
- * cached: a revoked key must fail on the very next request in every process, and the lookup is
- * one prepared, index-only-sized statement (~0.1 ms on the server; see bench/api.ts).
+ * The active key with this secret, or null (unknown, malformed or revoked), from the database:
+ * a revoked key fails on the very next request in every process. The lookup is one prepared,
+ * index-sized statement.
  */
 export async function findActiveApiKey(db: Db, token: string): Promise<ActiveApiKey | null> {
   if (!parseApiKey(token)) return null;
-  const rows = await lookupStatement(db).execute({ hash: hashApiKey(token) });
+  const secretHash = hashApiKey(token);
+  const rows = await lookupStatement(db).execute({ hash: secretHash });
   const r = rows[0];
-  if (!r) return null;
-  return { ...r, scopes: r.scopes.filter(isApiKeyScope) };
+  if (!r) {
+    seen.delete(secretHash);
+    return null;
+  }
+  const key = { ...r, scopes: r.scopes.filter(isApiKeyScope) };
+  remember(secretHash, key);
+  return key;
+}
+
+/**
+ * Keys this process has found active before, by secret hash. Not an authority: whoever uses one
+ * must re-check it in the statement that acts on it (herald.publish_one_as_key fences the
+ * publish on the key being active), which saves the separate lookup on the hot path. Keys never
+ * change after creation except by revocation, so a remembered row is the current row whenever
+ * that re-check passes. Only keys that were valid are kept, so unknown tokens cannot fill it.
+ */
+const seen = new Map<string, ActiveApiKey>();
+const MAX_SEEN = 10_000;
+
+function remember(secretHash: string, key: ActiveApiKey) {
+  if (!seen.has(secretHash) && seen.size >= MAX_SEEN) seen.delete(seen.keys().next().value!);
+  seen.set(secretHash, key);
+}
+
+export interface SeenApiKey {
+  key: ActiveApiKey;
+  secretHash: string;
+}
+
+/** The key behind this token as last found active in this process, or null; see `seen`. */
+export function seenApiKey(token: string): SeenApiKey | null {
+  if (!parseApiKey(token)) return null;
+  const secretHash = hashApiKey(token);
+  const key = seen.get(secretHash);
+  return key ? { key, secretHash } : null;
+}
+
+/** Forget a key whose re-check failed. */
+export function forgetApiKey(secretHash: string): void {
+  seen.delete(secretHash);
 }
 
 // A named prepared statement per pool: PostgreSQL parses and plans the lookup once per connection.

@@ -1,5 +1,5 @@
 import { type Db, sharedDb } from '../db/client';
-import { apiKeyPrincipal, findActiveApiKey, touchApiKey } from './api-keys';
+import { apiKeyPrincipal, findActiveApiKey, type SeenApiKey, seenApiKey, touchApiKey } from './api-keys';
 import type { Principal } from './principal';
 import { authenticateSession } from './session';
 
@@ -9,6 +9,16 @@ export interface Authenticated {
   rateLimitPerMinute?: number;
   /** The rate limiter's bucket id. */
   rateKey?: number;
+  /**
+   * Set when the API key was taken from this process's memory without a lookup: the request's
+   * write must re-check it (see `seenApiKey`), and any other answer must verify it first.
+   */
+  unverifiedKey?: SeenApiKey;
+}
+
+export interface AuthenticateOptions {
+  /** The route re-checks the key in its own write: a key seen before needs no lookup now. */
+  keyCheckedByWrite?: boolean;
 }
 
 /** The bearer token of `Authorization: Bearer <token>`, or null. */
@@ -23,9 +33,24 @@ export function bearerToken(request: Request): string | null {
  * Who is calling, with their rate limit, or null when nobody valid is. API keys come first;
  * the dashboard's session cookie is the other way in.
  */
-export async function authenticateRequest(db: Db, request: Request): Promise<Authenticated | null> {
+export async function authenticateRequest(
+  db: Db,
+  request: Request,
+  options: AuthenticateOptions = {},
+): Promise<Authenticated | null> {
   const token = bearerToken(request);
   if (token) {
+    const seen = options.keyCheckedByWrite ? seenApiKey(token) : null;
+    if (seen) {
+      const key = seen.key;
+      touchApiKey(db, key.id);
+      return {
+        principal: apiKeyPrincipal(key),
+        rateLimitPerMinute: key.rateLimitPerMinute,
+        rateKey: key.id,
+        unverifiedKey: seen,
+      };
+    }
     const key = await findActiveApiKey(db, token);
     if (!key) return null;
     touchApiKey(db, key.id);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SeenApiKey } from '../auth/api-keys';
 import { canPublishTo, type Principal } from '../auth/principal';
 import { channels } from '../channels';
 import type { ChannelSchemas } from '../channels/registry';
@@ -76,10 +77,13 @@ function checkChannels(principal: Principal, items: readonly Item[], batch: bool
 }
 
 /** Payload paths from publish() are relative to the payload; the API names them from the item. */
-async function publishChecked(db: Db, items: readonly Item[], batch: boolean) {
+async function publishChecked(db: Db, items: readonly Item[], batch: boolean, asApiKey?: SeenApiKey) {
   try {
     // A single event comes back with its deliveries and stored key in the same round trip.
-    return await publishMany(db, items, { withDeliveries: !batch });
+    return await publishMany(db, items, {
+      withDeliveries: !batch,
+      asApiKey: asApiKey && { id: asApiKey.key.id, secretHash: asApiKey.secretHash },
+    });
   } catch (error) {
     if (error instanceof HeraldError && error.code === 'invalid_payload') {
       throw new HeraldError(
@@ -101,10 +105,17 @@ async function publishChecked(db: Db, items: readonly Item[], batch: boolean) {
  * by a single statement (the fan-out is a trigger), which is atomic on its own and saves the
  * BEGIN/COMMIT round trips on the hot path.
  */
-export async function publishOne(db: Db, principal: Principal, body: PublishBody, idempotencyKey?: string) {
+export async function publishOne(
+  db: Db,
+  principal: Principal,
+  body: PublishBody,
+  idempotencyKey?: string,
+  unverifiedKey?: SeenApiKey,
+) {
   const item = toItem(body, principal, idempotencyKey);
   checkChannels(principal, [item], false);
-  const [event] = await publishChecked(db, [item], false);
+  // A key taken from memory is re-checked by the publish statement itself.
+  const [event] = await publishChecked(db, [item], false, unverifiedKey);
   const published = event!;
   // On a repeat, `key` and `deliveries` are the original event's, whatever this request said.
   const deliveries = published.deliveries ?? (await deliveriesOfEvent(db, published.id));

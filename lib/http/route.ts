@@ -1,7 +1,9 @@
+import { findActiveApiKey, forgetApiKey, type SeenApiKey } from '../auth/api-keys';
 import { takeToken } from '../auth/api-keys-rate-limit';
-import { authenticateRequest } from '../auth/authenticate';
+import { type Authenticated, authenticateRequest, bearerToken } from '../auth/authenticate';
 import { type Permission, type Principal, requirePermission } from '../auth/principal';
 import { type Db, sharedDb } from '../db/client';
+import { HeraldError } from '../errors';
 import { errorJson, HttpError, toErrorResponse } from './errors';
 
 export interface RouteContext<P> {
@@ -9,12 +11,28 @@ export interface RouteContext<P> {
   principal: Principal;
   db: Db;
   params: P;
+  /**
+   * With `keyCheckedByWrite`: the API key as remembered, not looked up. The handler's write must
+   * re-check it (publish's `asApiKey`).
+   */
+  unverifiedKey?: SeenApiKey;
 }
 
 export interface RouteOptions {
   /** Checked after authentication, before the body is read. */
   permission: Permission;
+  /**
+   * The handler's one write re-checks the API key in the same statement, so a key this process
+   * has found active before is not looked up again first (one round trip instead of two). Any
+   * answer other than that write's success verifies the key before it is given.
+   */
+  keyCheckedByWrite?: boolean;
 }
+
+const unauthorized = () =>
+  errorJson(401, 'unauthorized', 'a valid API key is required (Authorization: Bearer <key>)', undefined, {
+    'WWW-Authenticate': 'Bearer realm="herald"',
+  });
 
 type NextContext<P> = { params: Promise<P> };
 
@@ -29,18 +47,32 @@ export function withRoute<P = Record<string, never>>(
   return async (request, context) => {
     try {
       const db = sharedDb();
-      const auth = await authenticateRequest(db, request);
-      if (!auth) {
-        return errorJson(
-          401,
-          'unauthorized',
-          'a valid API key is required (Authorization: Bearer <key>)',
-          undefined,
-          {
-            'WWW-Authenticate': 'Bearer realm="herald"',
-          },
-        );
+      const auth = await authenticateRequest(db, request, { keyCheckedByWrite: options.keyCheckedByWrite });
+      if (!auth) return unauthorized();
+      const unverified = auth.unverifiedKey;
+      if (unverified) {
+        try {
+          return await run(db, auth);
+        } catch (error) {
+          // The write refused the key, or something failed before it: a revoked key gets 401
+          // whatever else was wrong with the request.
+          const revoked =
+            error instanceof HeraldError && error.code === 'unauthorized'
+              ? true
+              : !(await findActiveApiKey(db, bearerToken(request) ?? ''));
+          if (revoked) {
+            forgetApiKey(unverified.secretHash);
+            return unauthorized();
+          }
+          throw error;
+        }
       }
+      return await run(db, auth);
+    } catch (error) {
+      return toErrorResponse(error);
+    }
+
+    async function run(db: Db, auth: Authenticated): Promise<Response> {
       if (auth.rateKey !== undefined && auth.rateLimitPerMinute !== undefined) {
         const decision = takeToken(auth.rateKey, auth.rateLimitPerMinute);
         if (!decision.ok) {
@@ -55,9 +87,13 @@ export function withRoute<P = Record<string, never>>(
       }
       requirePermission(auth.principal, options.permission);
       const params = (await context?.params) ?? ({} as P);
-      return await handler({ request, principal: auth.principal, db, params });
-    } catch (error) {
-      return toErrorResponse(error);
+      return await handler({
+        request,
+        principal: auth.principal,
+        db,
+        params,
+        unverifiedKey: auth.unverifiedKey,
+      });
     }
   };
 }

@@ -8,10 +8,14 @@ import { listEvents } from '@/lib/queries/events';
 
 export const dynamic = 'force-dynamic';
 
-/** Publish one event: 201, or 200 with the original event when the idempotency key was used. */
-export const POST = withRoute({ permission: 'publish' }, async ({ request, principal, db }) => {
+/**
+ * Publish one event: 201, or 200 with the original event when the idempotency key was used.
+ * The API key is re-checked by the publish statement itself: one round trip per request.
+ */
+export const POST = withRoute({ permission: 'publish', keyCheckedByWrite: true }, async (ctx) => {
+  const { request, principal, db, unverifiedKey } = ctx;
   const body = parseOr422(PublishRequest, await readJson(request), 'the event');
-  const event = await publishOne(db, principal, body, idempotencyKeyOf(request, body));
+  const event = await publishOne(db, principal, body, idempotencyKeyOf(request, body), unverifiedKey);
   return Response.json(event, { status: event.duplicate ? 200 : 201 });
 });
 
