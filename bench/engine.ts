@@ -12,7 +12,7 @@
 
 import os from 'node:os';
 import { Logger as GraphileLogger, makeWorkerUtils, type Runner, run as runGraphile } from 'graphile-worker';
-import type pg from 'pg';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { z } from 'zod';
 import { defineChannels } from '../lib/channels/registry';
@@ -183,6 +183,7 @@ function graphile(name: string, batched: boolean): System {
   let recorder: Recorder | undefined;
   let utils: Awaited<ReturnType<typeof makeWorkerUtils>> | undefined;
   let runner: Runner | undefined;
+  let pool: pg.Pool | undefined;
   return {
     name,
     async setup(dbUrl, rec) {
@@ -197,8 +198,14 @@ function graphile(name: string, batched: boolean): System {
       }
     },
     async startWorker() {
+      // Our own pool, ended on stop: graphile's internal one can outlive runner.stop(), and the
+      // database drop after each measurement then kills its idle connections, which an
+      // error-less pool turns into a crash of the whole benchmark.
+      pool = new pg.Pool({ connectionString: url, max: CONCURRENCY + 2 })
+        .on('error', () => {})
+        .on('connect', (client) => client.on('error', () => {}));
       runner = await runGraphile({
-        connectionString: url,
+        pgPool: pool,
         concurrency: CONCURRENCY,
         noHandleSignals: true,
         logger: quietGraphile,
@@ -220,6 +227,7 @@ function graphile(name: string, batched: boolean): System {
     async stop() {
       await runner?.stop();
       await utils?.release();
+      await pool?.end();
     },
   };
 }

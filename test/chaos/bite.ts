@@ -6,7 +6,8 @@
  */
 export const UNFENCED_COMPLETE_MANY = `
 CREATE OR REPLACE FUNCTION herald.complete_many(
-  p_worker text, p_ids bigint[], p_attempts integer[], p_started_at timestamptz[], p_results jsonb[]
+  p_worker text, p_ids bigint[], p_attempts integer[], p_started_at timestamptz[], p_results jsonb[],
+  p_manual boolean[] DEFAULT NULL
 ) RETURNS TABLE (delivery_id bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
