@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { Pool } from 'pg';
 import type { z } from 'zod';
 import { channels as appChannels } from './channels';
 import { type ChannelSchemas, formatPath, validatePayload } from './channels/registry';
@@ -65,6 +66,37 @@ function checkOptions(options: PublishOptions, index: number | undefined, proble
     bad('delayMs', 'must be a non-negative number');
 }
 
+type OneRow = {
+  key_valid?: boolean;
+  id: number;
+  inserted: boolean;
+  key: string | null;
+  deliveries: PublishedEvent['deliveries'] | null;
+};
+
+/**
+ * A statement under a fixed name when the executor is the database itself: each pooled
+ * connection then parses and plans it once, not on every publish. Inside a caller's transaction
+ * (no pool to name it on) it runs through Drizzle, in that transaction.
+ */
+async function runNamed<T extends Record<string, unknown>>(
+  tx: Executor,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
+  const pool = '$client' in tx ? (tx.$client as Pool) : undefined;
+  if (pool) return (await pool.query<T>({ name, text, values })).rows;
+  const params = values.map((v) => sql`${v}`);
+  // $1…$n become Drizzle parameters: the texts above number them in order of appearance.
+  const chunks = text.split(/\$\d+/);
+  const query = sql.join(
+    chunks.flatMap((c, i) => (i < params.length ? [sql.raw(c), params[i]!] : [sql.raw(c)])),
+    sql``,
+  );
+  return (await tx.execute<T>(query)).rows as T[];
+}
+
 type Row = {
   ord: number;
   id: number | null;
@@ -121,22 +153,32 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
       const payload = JSON.stringify(r.payload);
       const withDeliveries = manyOptions.withDeliveries === true;
       const asKey = manyOptions.asApiKey;
-      const one = await tx.execute<{
-        key_valid?: boolean;
-        id: number;
-        inserted: boolean;
-        key: string | null;
-        deliveries: PublishedEvent['deliveries'] | null;
-      }>(
+      const row = (
         asKey
-          ? sql`
-        SELECT key_valid, id, inserted, key, deliveries FROM herald.publish_one_as_key(${asKey.id}, ${asKey.secretHash},
-          ${r.channel}, ${payload}::jsonb, ${r.key}, ${r.idempotencyKey}, ${r.runAt}::timestamptz, ${withDeliveries})`
-          : sql`
-        SELECT id, inserted, key, deliveries FROM herald.publish_one(${r.channel}, ${payload}::jsonb,
-          ${r.key}, ${r.idempotencyKey}, ${r.runAt}::timestamptz, ${r.source}, ${withDeliveries})`,
-      );
-      const row = one.rows[0]!;
+          ? await runNamed<OneRow>(
+              tx,
+              'herald_publish_one_as_key',
+              `SELECT key_valid, id, inserted, key, deliveries
+               FROM herald.publish_one_as_key($1, $2, $3, $4::jsonb, $5, $6, $7::timestamptz, $8)`,
+              [
+                asKey.id,
+                asKey.secretHash,
+                r.channel,
+                payload,
+                r.key,
+                r.idempotencyKey,
+                r.runAt,
+                withDeliveries,
+              ],
+            )
+          : await runNamed<OneRow>(
+              tx,
+              'herald_publish_one',
+              `SELECT id, inserted, key, deliveries
+               FROM herald.publish_one($1, $2::jsonb, $3, $4, $5::timestamptz, $6, $7)`,
+              [r.channel, payload, r.key, r.idempotencyKey, r.runAt, r.source, withDeliveries],
+            )
+      )[0]!;
       if (row.key_valid === false)
         throw new HeraldError('unauthorized', 'this API key has been revoked; nothing was published');
       const event: PublishedEvent = {
