@@ -96,17 +96,24 @@ function run(step: Step): Promise<Outcome> {
     child.stderr.on('data', (c) => process.stderr.write(c));
     child.on('close', (code) => {
       const lines = output.trim().split('\n');
+      // The report's JSON line is the benchmark's last; a server it stopped may still print a
+      // line or two of its shutdown after it, so take the last line that is a JSON object.
       let summary: unknown = null;
-      try {
-        summary = JSON.parse(lines.at(-1) ?? '');
-      } catch {
-        // no JSON line: the benchmark failed before its report
+      let at = -1;
+      for (let i = lines.length - 1; i >= 0 && summary === null; i--) {
+        if (!lines[i]!.startsWith('{')) continue;
+        try {
+          summary = JSON.parse(lines[i]!);
+          at = i;
+        } catch {
+          // not the report
+        }
       }
       resolve({
         step,
         ok: code === 0 && summary !== null,
         seconds: Math.round((Date.now() - started) / 1000),
-        output: summary === null ? output : lines.slice(0, -1).join('\n'),
+        output: summary === null ? output : lines.filter((_, i) => i !== at).join('\n'),
         summary,
       });
     });
