@@ -42,6 +42,8 @@ const LATENCY_GAP_MS = numberFlag('latency-gap-ms', 4);
 const CONCURRENCY = 10;
 const INSERT_BATCH = 1_000;
 /** A system that has not drained in this long fails its row instead of hanging the run. */
+/** `--rounds N`: measure every system N times, alternating, and report medians. */
+const ROUNDS = Math.max(1, Math.floor(numberFlag('rounds', 1)));
 const DRAIN_TIMEOUT_MS = numberFlag('drain-timeout-s', 120) * 1000;
 /**
  * Herald's prefetch: deliveries claimed beyond the concurrency, so handlers never wait for a
@@ -394,14 +396,39 @@ function ratio(a: number, b: number): number {
   return b > 0 && Number.isFinite(a) && Number.isFinite(b) ? round(a / b, 3) : Number.NaN;
 }
 
+const median = (xs: number[]) => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return v.length === 0 ? Number.NaN : v[Math.floor(v.length / 2)]!;
+};
+
+/** One system's rounds as one result: the median of each figure, duplicates summed, the peak memory. */
+function medianResult(rs: Result[]): Result {
+  if (rs.length === 1) return rs[0]!;
+  const errors = rs.flatMap((r) => (r.error ? [r.error] : []));
+  return {
+    system: rs[0]!.system,
+    insertPerSec: median(rs.map((r) => r.insertPerSec)),
+    throughput: median(rs.map((r) => r.throughput)),
+    drained: Math.min(...rs.map((r) => r.drained)),
+    latencyP50: median(rs.map((r) => r.latencyP50)),
+    latencyP95: median(rs.map((r) => r.latencyP95)),
+    latencyP99: median(rs.map((r) => r.latencyP99)),
+    latencyMax: median(rs.map((r) => r.latencyMax)),
+    latencyDone: Math.min(...rs.map((r) => r.latencyDone)),
+    duplicates: rs.reduce((a, r) => a + r.duplicates, 0),
+    peakRssMb: Math.max(...rs.map((r) => (Number.isFinite(r.peakRssMb) ? r.peakRssMb : 0))),
+    ...(errors.length ? { error: errors.join('; ') } : {}),
+  };
+}
+
 async function main() {
   const started = Date.now();
   const server = await openServer();
-  const results: Result[] = [];
+  const rounds: Result[] = [];
   try {
     console.log(
       `bench:engine on PostgreSQL ${server.version} (${server.label}); ${fmt(JOBS)} jobs, concurrency ${CONCURRENCY}, ` +
-        `${LATENCY_JOBS} latency jobs ${LATENCY_GAP_MS} ms apart; load average ${loadAverage()}\n`,
+        `${LATENCY_JOBS} latency jobs ${LATENCY_GAP_MS} ms apart, ${ROUNDS} round(s); load average ${loadAverage()}\n`,
     );
     const all: [System, string][] = [
       ...PREFETCHES.map((p): [System, string] => [herald(p), `herald_p${p}`]),
@@ -410,19 +437,26 @@ async function main() {
       [pgBoss(), 'pgboss'],
     ];
     const systems = all.filter(([, key]) => ONLY === undefined || ONLY.some((o) => key.startsWith(o)));
-    for (const [system, suffix] of systems) {
-      process.stdout.write(`  ${system.name} … `);
-      const r = await measure(server, system, suffix);
-      results.push(r);
-      console.log(
-        r.error
-          ? `FAILED: ${r.error}`
-          : `${fmt(r.throughput)} jobs/s, p50 ${fmt(r.latencyP50, 2)} ms, p99 ${fmt(r.latencyP99, 2)} ms`,
-      );
+    // Rounds alternate the systems, so a slow spell of a shared machine hits each of them alike;
+    // each figure below is the median over the rounds.
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [system, suffix] of systems) {
+        process.stdout.write(`  ${ROUNDS > 1 ? `round ${round} ` : ''}${system.name} … `);
+        const r = await measure(server, system, `${suffix}_r${round}`);
+        rounds.push(r);
+        console.log(
+          r.error
+            ? `FAILED: ${r.error}`
+            : `${fmt(r.throughput)} jobs/s, p50 ${fmt(r.latencyP50, 2)} ms, p99 ${fmt(r.latencyP99, 2)} ms`,
+        );
+      }
     }
   } finally {
     await server.close();
   }
+  const results = [...new Set(rounds.map((r) => r.system))].map((name) =>
+    medianResult(rounds.filter((r) => r.system === name)),
+  );
 
   const missing: Result = { ...emptyResult('(not run)') };
   const heraldResult = results.find((r) => r.system.startsWith('herald')) ?? missing;
@@ -495,6 +529,7 @@ async function main() {
       latencyJobs: LATENCY_JOBS,
       latencyGapMs: LATENCY_GAP_MS,
       heraldPrefetch: PREFETCHES[0],
+      rounds: ROUNDS,
       seconds: round((Date.now() - started) / 1000, 1),
       cores: os.cpus().length,
       loadAverage: os.loadavg().map((l) => round(l)),
@@ -514,6 +549,14 @@ async function main() {
         peakRssMb: round(r.peakRssMb, 0),
         ...(r.error ? { error: r.error } : {}),
       })),
+      perRound:
+        ROUNDS > 1
+          ? rounds.map((r) => ({
+              system: r.system,
+              throughput: round(r.throughput, 0),
+              p50: round(r.latencyP50),
+            }))
+          : undefined,
       bestGraphile: bestGraphile.system,
       ratios,
       targets,

@@ -28,7 +28,7 @@ const steps: Step[] = [
     title: 'Engine: throughput and publish → handler latency',
     why: 'Herald, graphile-worker (defaults and localQueue 500 + batched completion) and pg-boss on the same database; no-op handler, concurrency 10 (FACTS.md method).',
     script: 'bench:engine',
-    args: quick ? ['--jobs', '5000', '--latency-jobs', '200'] : [],
+    args: quick ? ['--jobs', '5000', '--latency-jobs', '200'] : ['--rounds', '3'],
   },
   {
     title: 'Draining a 500,000-delivery backlog after an outage',
@@ -49,7 +49,7 @@ const steps: Step[] = [
     title: 'Publishing in-process: 32 concurrent publishers',
     why: 'Herald publish() in the caller’s transaction against the same rows written by plain INSERTs with no trigger or NOTIFY.',
     script: 'bench:publish',
-    args: quick ? ['--seconds', '4'] : [],
+    args: quick ? ['--seconds', '4'] : ['--rounds', '3', '--seconds', '6'],
   },
   {
     title: 'Publishing over HTTP',
