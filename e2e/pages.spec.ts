@@ -108,8 +108,13 @@ test('lookup: empty, by order id, by email, and nothing found', async ({ page })
 
 test('"/" focuses the header search from any page', async ({ page }) => {
   await open(page, '/subscriptions', 'Subscriptions');
-  await page.keyboard.press('/');
-  await expect(page.getByRole('searchbox', { name: 'Look up an order, email, event or key' })).toBeFocused();
+  const box = page.getByRole('searchbox', { name: 'Look up an order, email, event or key' });
+  // The shortcut is a client-side listener: it exists once the page has hydrated, which on a
+  // busy machine may come after the heading is visible. Press again until it has.
+  await expect(async () => {
+    await page.keyboard.press('/');
+    await expect(box).toBeFocused({ timeout: 500 });
+  }).toPass({ timeout: 15_000 });
 });
 
 test('events explorer: filters in the URL, the event and its detail page', async ({ page }) => {
