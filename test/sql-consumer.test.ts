@@ -110,6 +110,35 @@ describe('consuming with plain SQL', () => {
     expect(attempts).toEqual([{ outcome: 'lost', worker: 'php-worker-3' }]);
   });
 
+  it('records the attempt after a replay as manual', async () => {
+    const [event] = await publishMany(t.db, [{ channel: 'test.event', payload: { n: 11 } }]);
+    const claim = async () =>
+      (
+        await t.query<Claimed & { manual: boolean }>(
+          `SELECT c.* FROM herald.claim('php-worker-4', 'billing-sync', 10) c WHERE c.event_id = $1`,
+          [event!.id],
+        )
+      )[0]!;
+    const first = await claim();
+    expect(first.manual).toBe(false);
+    await t.query(`SELECT * FROM herald.fail('php-worker-4', $1, 1, 'HTTP 400', NULL, true, '400')`, [
+      first.delivery_id,
+    ]);
+    await t.query(`SELECT herald.replay($1, 'user:ops@example.com', 'address fixed')`, [first.delivery_id]);
+    const replayed = await claim();
+    expect(replayed).toMatchObject({ delivery_id: first.delivery_id, attempt: 2, manual: true });
+    const [done] = await t.query(`SELECT herald.complete('php-worker-4', $1, 2) AS ok`, [first.delivery_id]);
+    expect(done!.ok).toBe(true);
+    const attempts = await t.query(
+      'SELECT attempt, outcome, manual FROM herald.attempts WHERE delivery_id = $1 ORDER BY attempt',
+      [first.delivery_id],
+    );
+    expect(attempts).toEqual([
+      { attempt: 1, outcome: 'dead', manual: false },
+      { attempt: 2, outcome: 'succeeded', manual: true },
+    ]);
+  });
+
   it('yields nothing for a paused subscription', async () => {
     await publishMany(t.db, [{ channel: 'test.event', payload: { n: 10 } }]);
     await t.query(`UPDATE herald.subscriptions SET paused = true WHERE name = 'billing-sync'`);
