@@ -1,15 +1,26 @@
 import { PublishLoad } from '../load';
 import type { Stage } from '../stage';
 
-/** Recorder events, one in ten sleeping on its first attempt so a fault finds handlers mid-run. */
-export function recorderLoad(stage: Stage, perSecond: number, maxMs: number, sleepMs = 500): PublishLoad {
+/**
+ * Recorder events, `sleepersInTen` in ten (default one) sleeping on their first attempt so a
+ * fault finds handlers mid-run. The library lane and the API lane share the numbering and
+ * often alternate, so a scenario that needs sleepers in the library lane asks for two in ten:
+ * consecutive numbers, one of each parity.
+ */
+export function recorderLoad(
+  stage: Stage,
+  perSecond: number,
+  maxMs: number,
+  sleepMs = 500,
+  sleepersInTen = 1,
+): PublishLoad {
   return new PublishLoad({
     databaseUrl: stage.db.url,
     apiToken: stage.apiToken,
     perSecond,
     item: (n) => ({
       channel: 'test.event',
-      payload: n % 10 === 0 ? { n, mode: 'sleep', ms: sleepMs, times: 1 } : { n },
+      payload: n % 10 < sleepersInTen ? { n, mode: 'sleep', ms: sleepMs, times: 1 } : { n },
     }),
   }).start(maxMs);
 }

@@ -23,7 +23,7 @@ export function workerFreeze(server: ChaosServer, scale: ChaosScale, o: FreezeOp
     const frozen = await stage.fleet.start();
     await stage.fleet.start();
     const cycles = pick(scale, 2, 6);
-    const load = recorderLoad(stage, 30, 300_000, SLEEP_MS);
+    const load = recorderLoad(stage, 30, 300_000, SLEEP_MS, 2);
     let lastFaultEndedAt = Date.now();
     let takenOver = 0;
     for (let i = 0; i < cycles; i++) {
@@ -40,11 +40,11 @@ export function workerFreeze(server: ChaosServer, scale: ChaosScale, o: FreezeOp
                JOIN test_runs r ON r.delivery_id = d.id
              WHERE d.state = 'running' AND d.lease_owner = $1 AND r.pid = $2 AND r.attempt = d.attempts
                AND e.payload->>'mode' = 'sleep' AND r.at > clock_timestamp() - $3 * interval '1 ms'`,
-            [frozen.id, frozen.pid, SLEEP_MS / 3],
+            [frozen.id, frozen.pid, SLEEP_MS / 2],
           );
           return rows.length > 0 ? rows.map((r) => r.id) : undefined;
         },
-        30_000,
+        60_000,
       );
       frozen.child.kill('SIGSTOP');
       await waitFor(
