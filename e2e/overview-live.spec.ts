@@ -281,6 +281,8 @@ test('the live feed shows events and outcomes as they happen, filtered, and paus
 });
 
 test('the README screenshot (HERALD_SCREENSHOT=1 writes docs/overview.png)', async ({ page }) => {
+  // Skipped by default: it rewrites docs/overview.png, a committed file, and exists to refresh
+  // the README's picture on demand, not to check behaviour (the tests above do that).
   test.skip(!process.env.HERALD_SCREENSHOT, 'only when refreshing the README screenshot');
   test.setTimeout(120_000);
   await signIn(page);
