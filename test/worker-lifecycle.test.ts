@@ -85,6 +85,41 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('handler timeout', () => {
+  it("fails the attempt and aborts the handler's signal", async () => {
+    await t.query('TRUNCATE herald.events CASCADE');
+    let aborted = false;
+    const hanging = subscribe({
+      name: 'hanging',
+      channel: 'test.other',
+      timeoutMs: 200,
+      retry: { maxAttempts: 1 },
+      handler: (_p, context) =>
+        new Promise((_, reject) => {
+          context.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('gave up on abort'));
+          });
+        }),
+    });
+    const worker = inProcessWorker(t, [hanging]);
+    await worker.start();
+    try {
+      const event = await publish(t.db, 'test.other', { n: 1 });
+      await waitFor('the attempt to be recorded', async () => (await states()).dead === 1);
+      const [attempt] = await t.query(
+        `SELECT a.outcome, a.error_code FROM herald.attempts a JOIN herald.deliveries d ON d.id = a.delivery_id
+         WHERE d.event_id = $1`,
+        [event.id],
+      );
+      expect(attempt).toEqual({ outcome: 'dead', error_code: 'timeout' });
+      expect(aborted).toBe(true);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 describe('pause and resume', () => {
   it('holds deliveries while paused and delivers them after resume, with audit entries', async () => {
     await t.query('TRUNCATE herald.events CASCADE');

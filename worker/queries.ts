@@ -63,7 +63,8 @@ export async function completeMany(db: Queryable, worker: string, done: Success[
       worker,
       done.map((d) => d.row.deliveryId),
       done.map((d) => d.row.attempt),
-      done.map((d) => d.startedAt),
+      // ISO text: pg's own Date formatting showed up in the worker's profile.
+      done.map((d) => d.startedAt?.toISOString() ?? null),
       done.map((d) => (d.result === null ? null : JSON.stringify(d.result))),
       // As claimed: saves complete_many reading each delivery again for it.
       done.map((d) => d.row.manual),
