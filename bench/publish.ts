@@ -5,19 +5,20 @@
  * client publishes one event per transaction, on a channel with one subscription and no
  * worker running. Variants, one after another in the same run, on the same server:
  *   plain           the same rows (one event, one delivery) written with one plain INSERT …
- *                   INSERT statement into copies of Herald's tables that have no trigger;
+ *                   INSERT statement into copies of Herald's tables that have no trigger,
+ *                   prepared once per connection like Herald's own publish statement;
  *   herald          Herald's `publish()` inside a Drizzle transaction (the application's path);
  *   herald+notify   the same with a worker row marked waiting, so every commit NOTIFYs: what
  *                   the waiting-flag discipline saves.
  * The issue requires herald ≥ 80 % of plain. The last line is one JSON object.
  */
 
-import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { z } from 'zod';
 import { defineChannels } from '../lib/channels/registry';
 import { createDb, createPool, type Db } from '../lib/db/client';
 import { migrateDatabase } from '../lib/db/migrate';
+import { runNamed } from '../lib/db/named-statement';
 import { createPublisher } from '../lib/publish';
 import { subscriptionsFor } from '../lib/subscriptions/define';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
@@ -56,16 +57,21 @@ type Variant = 'plain' | 'herald' | 'herald+notify';
 /** One transaction of each variant; `n` makes every event distinct. */
 function transaction(variant: Variant, db: Db, n: number): Promise<unknown> {
   if (variant === 'plain') {
-    // The strongest plain form: one statement writes the event and its delivery.
+    // The strongest plain form: one statement writes the event and its delivery. Named, like
+    // Herald's own publish statement, so both sides are parsed and planned once per connection.
     return db.transaction((tx) =>
-      tx.execute(sql`
-        WITH e AS (
-          INSERT INTO plain.events (channel, payload, key, source)
-          VALUES ('bench.order', ${JSON.stringify(payload(n))}::jsonb, ${`order:${n}`}, 'bench')
-          RETURNING id
-        )
-        INSERT INTO plain.deliveries (event_id, subscription, run_at)
-        SELECT id, ${SUBSCRIPTION}, now() FROM e`),
+      runNamed(
+        tx,
+        'bench_plain_publish',
+        `WITH e AS (
+           INSERT INTO plain.events (channel, payload, key, source)
+           VALUES ('bench.order', $1::jsonb, $2, 'bench')
+           RETURNING id
+         )
+         INSERT INTO plain.deliveries (event_id, subscription, run_at)
+         SELECT id, $3, now() FROM e`,
+        [JSON.stringify(payload(n)), `order:${n}`, SUBSCRIPTION],
+      ),
     );
   }
   return db.transaction((tx) =>

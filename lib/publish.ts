@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { Pool } from 'pg';
 import type { z } from 'zod';
 import { channels as appChannels } from './channels';
 import { type ChannelSchemas, formatPath, validatePayload } from './channels/registry';
 import type { Executor } from './db/client';
+import { runNamed } from './db/named-statement';
 import { HeraldError, type IssueDetail } from './errors';
 
 export interface PublishOptions {
@@ -73,29 +73,6 @@ type OneRow = {
   key: string | null;
   deliveries: PublishedEvent['deliveries'] | null;
 };
-
-/**
- * A statement under a fixed name when the executor is the database itself: each pooled
- * connection then parses and plans it once, not on every publish. Inside a caller's transaction
- * (no pool to name it on) it runs through Drizzle, in that transaction.
- */
-async function runNamed<T extends Record<string, unknown>>(
-  tx: Executor,
-  name: string,
-  text: string,
-  values: unknown[],
-): Promise<T[]> {
-  const pool = '$client' in tx ? (tx.$client as Pool) : undefined;
-  if (pool) return (await pool.query<T>({ name, text, values })).rows;
-  const params = values.map((v) => sql`${v}`);
-  // $1…$n become Drizzle parameters: the texts above number them in order of appearance.
-  const chunks = text.split(/\$\d+/);
-  const query = sql.join(
-    chunks.flatMap((c, i) => (i < params.length ? [sql.raw(c), params[i]!] : [sql.raw(c)])),
-    sql``,
-  );
-  return (await tx.execute<T>(query)).rows as T[];
-}
 
 type Row = {
   ord: number;

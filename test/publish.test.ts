@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, createPool } from '../lib/db/client';
 import { HeraldError } from '../lib/errors';
 import { createPublisher, publish } from '../lib/publish';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
@@ -64,6 +65,59 @@ describe('publish in the caller transaction', () => {
       `INSERT INTO herald.events (channel, payload) VALUES ('test.event', '{"n": 5}') RETURNING id`,
     );
     expect(await count('deliveries', `event_id = ${ins!.id}`)).toBe(2);
+  });
+
+  it('prepares its statement once per connection, inside a transaction too', async () => {
+    // Drizzle does not publish the connection a transaction holds; if an upgrade moves it,
+    // publish still works but plans its statement on every call, and this test says so. A pool
+    // of its own, so no earlier publish prepared the statement on this connection already.
+    const pool = createPool(t.url, { max: 1 });
+    try {
+      const prepared = await createDb(pool).transaction(async (tx) => {
+        await publishTest(tx, 'test.event', { n: 40 });
+        const rows = await tx.execute<{ n: number }>(
+          sql`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'herald_publish_one'`,
+        );
+        return rows.rows[0]!.n;
+      });
+      expect(prepared).toBe(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('fans out a plain INSERT made after publish() in the same transaction', async () => {
+    // publish() writes its own deliveries and switches the trigger off for its insert only.
+    const [published, inserted] = await t.db.transaction(async (tx) => {
+      const event = await publishTest(tx, 'test.event', { n: 41 });
+      const rows = await tx.execute<{ id: number }>(
+        sql`INSERT INTO herald.events (channel, payload) VALUES ('test.event', '{"n": 42}') RETURNING id`,
+      );
+      return [event.id, rows.rows[0]!.id];
+    });
+    expect(await count('deliveries', `event_id = ${published}`)).toBe(2);
+    expect(await count('deliveries', `event_id = ${inserted}`)).toBe(2);
+  });
+
+  it('fans out a plain INSERT after a publish() that failed inside a savepoint', async () => {
+    await t.query(
+      "CREATE UNIQUE INDEX IF NOT EXISTS test_events_no_43 ON herald.events ((payload->>'n')) WHERE payload->>'n' = '43'",
+    );
+    try {
+      const inserted = await t.db.transaction(async (tx) => {
+        await publishTest(tx, 'test.event', { n: 43 });
+        // The second identical publish breaks the index above inside publish_one; the caller
+        // recovers at its savepoint and carries on.
+        await expect(tx.transaction((sp) => publishTest(sp, 'test.event', { n: 43 }))).rejects.toThrow();
+        const rows = await tx.execute<{ id: number }>(
+          sql`INSERT INTO herald.events (channel, payload) VALUES ('test.event', '{"n": 44}') RETURNING id`,
+        );
+        return rows.rows[0]!.id;
+      });
+      expect(await count('deliveries', `event_id = ${inserted}`)).toBe(2);
+    } finally {
+      await t.query('DROP INDEX IF EXISTS herald.test_events_no_43');
+    }
   });
 
   it('returns the first event for a repeated idempotency key and creates nothing', async () => {
