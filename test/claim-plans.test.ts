@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { explainingClient, wholeTableReads } from './helpers/plans';
 
 /**
  * The delivery functions find their rows by key, whatever the planner's statistics say. Once a
@@ -26,32 +27,14 @@ afterAll(() => t?.drop());
 
 /** Runs `work` on a connection that gets the plan of every statement, nested ones included. */
 async function plansOf(work: (c: pg.Client) => Promise<void>): Promise<string[]> {
-  const client = new pg.Client({ connectionString: t.url });
-  await client.connect();
-  const plans: string[] = [];
-  client.on('notice', (n) => {
-    if (n.message?.includes('Query Text:')) plans.push(n.message);
-  });
+  const explaining = await explainingClient(t.url);
   try {
-    await client.query("LOAD 'auto_explain'");
-    await client.query('SET auto_explain.log_min_duration = 0');
-    await client.query('SET auto_explain.log_nested_statements = on');
-    await client.query('SET client_min_messages = log');
-    await work(client);
-    // Notices arrive before the answer of the statement that raised them; one more round trip
-    // makes sure the last ones are in.
-    await client.query('SELECT 1');
+    await explaining.record();
+    await work(explaining.client);
+    return await explaining.plans();
   } finally {
-    await client.end();
+    await explaining.end();
   }
-  return plans;
-}
-
-/** The first line of each plan that reads a whole hot table or hashes one. */
-function wholeTableReads(plans: string[]): string[] {
-  return plans
-    .filter((p) => /Seq Scan on (deliveries|events|attempts)\b|Hash Join/.test(p))
-    .map((p) => p.slice(p.indexOf('Query Text:'), p.indexOf('Query Text:') + 200).replace(/\s+/g, ' '));
 }
 
 describe('delivery functions on analysed tables with a backlog', () => {

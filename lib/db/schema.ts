@@ -240,6 +240,9 @@ export const emailEvents = herald.table(
     uniqueIndex('email_events_dedupe_key').on(t.dedupeKey),
     index('email_events_message_id').on(t.messageId),
     index('email_events_delivery').on(t.deliveryId, t.occurredAt).where(sql`${t.deliveryId} IS NOT NULL`),
+    // Retention deletes attempts; their records are unlinked (SET NULL) through this index,
+    // not by reading every email record once per deleted attempt.
+    index('email_events_attempt').on(t.attemptId).where(sql`${t.attemptId} IS NOT NULL`),
   ],
 );
 
