@@ -169,7 +169,12 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
     }
 
     // One statement for the whole batch. Ids are drawn from the sequence up front so each
-    // input row can be matched to its event; ON CONFLICT skips repeated idempotency keys.
+    // input row can be matched to its event; ON CONFLICT skips repeated idempotency keys. Only
+    // when some event has one: ON CONFLICT makes every row a speculative insertion (a lock and
+    // a second WAL record per row) even when no row can conflict.
+    const onConflict = rows.some((r) => r!.idempotencyKey !== null)
+      ? sql`ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`
+      : sql``;
     const result = await tx.execute<Row>(sql`
       WITH input AS MATERIALIZED (
         SELECT a.ord::int AS ord, nextval('herald.events_id_seq') AS id,
@@ -182,7 +187,7 @@ export function createPublisher<T extends ChannelSchemas>(channels: T) {
         INSERT INTO herald.events (id, channel, payload, key, idempotency_key, run_at, source)
         OVERRIDING SYSTEM VALUE
         SELECT id, channel, payload, key, idempotency_key, run_at, source FROM input ORDER BY ord
-        ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        ${onConflict}
         RETURNING id
       )
       SELECT input.ord, input.id, inserted.id IS NOT NULL AS inserted
