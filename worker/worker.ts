@@ -50,6 +50,13 @@ interface Lane {
   sub: Subscription;
   queue: q.ClaimedRow[];
   running: number;
+  /**
+   * The last claim asked for this lane and got fewer than it asked: nothing more is runnable
+   * now, so a finishing handler does not claim again (an empty round trip after every event
+   * when traffic is light, in the way of the next event's claim). New work wakes the worker
+   * through NOTIFY or the poll; a full claim clears this.
+   */
+  exhausted: boolean;
 }
 
 interface InFlight {
@@ -98,7 +105,7 @@ export class Worker extends EventEmitter {
     super();
     this.id = options.id ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.db = createDb(options.pool);
-    this.lanes = options.subscriptions.map((sub) => ({ sub, queue: [], running: 0 }));
+    this.lanes = options.subscriptions.map((sub) => ({ sub, queue: [], running: 0, exhausted: false }));
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.defaultLeaseMs = options.defaultLeaseMs ?? 30_000;
     this.prefetch = options.prefetch;
@@ -188,12 +195,17 @@ export class Worker extends EventEmitter {
       }
       this.claimFailures = 0;
       if (rows.length >= asked) this.waitingFlag = false; // a full claim cleared it in the database
+      const received = new Map<Lane, number>();
       for (const row of rows) {
         const lane = this.lanes.find((l) => l.sub.name === row.subscription)!;
+        received.set(lane, (received.get(lane) ?? 0) + 1);
         this.inflight.set(row.deliveryId, { row });
         lane.queue.push(row);
         this.startHandlers(lane);
       }
+      this.lanes.forEach((lane, i) => {
+        if (limits[i]! > 0) lane.exhausted = (received.get(lane) ?? 0) < limits[i]!;
+      });
       if (rows.length === 0) void this.vacuumAfterDrain();
       if (rows.length >= asked) {
         this.wanted = true; // there may be more
@@ -258,7 +270,11 @@ export class Worker extends EventEmitter {
       this.flush();
       this.startHandlers(lane);
       // Refill before the local queue runs dry, so handlers never wait on a claim round trip.
-      if (lane.queue.length < Math.max(1, (lane.sub.concurrency + this.prefetchFor(lane)) / 4)) this.wake();
+      if (
+        !lane.exhausted &&
+        lane.queue.length < Math.max(1, (lane.sub.concurrency + this.prefetchFor(lane)) / 4)
+      )
+        this.wake();
     }
   }
 
