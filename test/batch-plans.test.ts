@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
-import { explainingClient } from './helpers/plans';
+import { explainingClient, subscriptionWithBacklog } from './helpers/plans';
 
 /**
  * A worker that falls behind sends its outcomes in big batches. Each delivery in a batch must
@@ -15,11 +15,7 @@ let t: TestDatabase;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.query(`INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('batch', 'batch.test')`);
-  await t.query(
-    `SELECT herald.publish('batch.test', jsonb_build_object('n', i)) FROM generate_series(1, $1) i`,
-    [RUNNING],
-  );
+  await subscriptionWithBacklog(t, 'batch', 'batch.test', RUNNING);
 }, 120_000);
 afterAll(() => t?.drop());
 

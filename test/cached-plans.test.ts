@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
-import { explainingClient, wholeTableReads } from './helpers/plans';
+import { explainingClient, publishWithSql, subscriptionWithBacklog, wholeTableReads } from './helpers/plans';
 
 /**
  * A connection caches a generic plan for a statement after five runs and keeps it until the
@@ -17,7 +17,7 @@ let t: TestDatabase;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.query(`INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('cached', 'cached.test')`);
+  await subscriptionWithBacklog(t, 'cached', 'cached.test', 0);
 }, 120_000);
 afterAll(() => t?.drop());
 
@@ -87,10 +87,7 @@ it('plans cached while the tables were small still find rows by key once they ar
     for (let n = 0; n < 7; n++) await everyPath(explaining.client, n);
 
     // The tables grow behind this connection's back, and nothing analyses them.
-    await t.query(
-      `SELECT herald.publish('cached.test', jsonb_build_object('n', i)) FROM generate_series(1, $1) i`,
-      [GROWTH],
-    );
+    await publishWithSql(t, 'cached.test', GROWTH);
     await t.query(
       `INSERT INTO herald.email_events (record_type, message_id, dedupe_key, payload)
        SELECT 'Delivery', 'other-' || i, 'dedupe-' || i, '{}' FROM generate_series(1, $1) i`,

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
-import { explainingClient, wholeTableReads } from './helpers/plans';
+import { explainingClient, subscriptionWithBacklog, wholeTableReads } from './helpers/plans';
 
 /**
  * The delivery functions find their rows by key, whatever the planner's statistics say. Once a
@@ -16,11 +16,7 @@ let t: TestDatabase;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.query(`INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('plans', 'plans.test')`);
-  await t.query(
-    `SELECT herald.publish('plans.test', jsonb_build_object('n', i)) FROM generate_series(1, $1) i`,
-    [BACKLOG],
-  );
+  await subscriptionWithBacklog(t, 'plans', 'plans.test', BACKLOG);
   await t.query('VACUUM ANALYZE herald.deliveries, herald.events');
 }, 120_000);
 afterAll(() => t?.drop());

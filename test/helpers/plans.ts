@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { TestDatabase } from './db';
 
 /**
  * A connection that gets the plan of every statement it runs, nested ones included (the
@@ -41,4 +42,26 @@ export function wholeTableReads(plans: string[]): string[] {
       const scan = p.match(/(Seq Scan on \w+|Hash Join)/)?.[0];
       return `${scan}: ${p.slice(at, at + 200).replace(/\s+/g, ' ')}`;
     });
+}
+
+/** `events` events on `channel`, published with plain SQL (herald.publish, the statement trigger's fan-out). */
+export async function publishWithSql(t: TestDatabase, channel: string, events: number): Promise<void> {
+  await t.query(`SELECT herald.publish($1, jsonb_build_object('n', i)) FROM generate_series(1, $2) i`, [
+    channel,
+    events,
+  ]);
+}
+
+/** A subscription to `channel` and a backlog of `events` deliveries for it, never analysed. */
+export async function subscriptionWithBacklog(
+  t: TestDatabase,
+  subscription: string,
+  channel: string,
+  events: number,
+): Promise<void> {
+  await t.query('INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ($1, $2)', [
+    subscription,
+    channel,
+  ]);
+  await publishWithSql(t, channel, events);
 }
