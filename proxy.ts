@@ -60,6 +60,15 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Not for Next's own assets and internals, nor icons: they carry no session and need no policy.
-  matcher: ['/((?!_next/|favicon.ico|icon.svg).*)'],
+  matcher: [
+    // Pages: not Next's own assets and internals, nor icons (no session, no policy needed).
+    '/((?!_next/|favicon.ico|icon.svg|api/).*)',
+    // API routes only with the dashboard's session cookie: the cross-origin check above is all
+    // this file does for them, and the routes repeat it (lib/auth/session.ts). Programs calling
+    // with an API key (publishers, scripts, the health check) then skip a whole proxy pass —
+    // a second request object, cookie parsing — on every request of the hot publish path.
+    // Literal names: Next reads this config at build time.
+    { source: '/api/:path*', has: [{ type: 'cookie', key: 'herald.session_token' }] },
+    { source: '/api/:path*', has: [{ type: 'cookie', key: '__Secure-herald.session_token' }] },
+  ],
 };

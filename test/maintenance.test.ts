@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../lib/db/client';
 import { createPublisher } from '../lib/publish';
 import { subscriptionsFor } from '../lib/subscriptions/define';
 import { Maintenance } from '../worker/maintenance';
@@ -140,5 +141,48 @@ describe('retention', () => {
       `SELECT pruned_before > now() - interval '15 days' AS set FROM herald.maintenance_state`,
     );
     expect(state!.set).toBe(true);
+  });
+});
+
+describe('stopping', () => {
+  it('waits for a rollup under way, so the pool can be closed right after (as the worker does)', async () => {
+    const pool = createPool(t.url, { max: 2, applicationName: 'herald-maintenance-stop' });
+    const warnings: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    const m = new Maintenance({
+      pool,
+      log,
+      retentionDays: 14,
+      deadRetentionDays: 90,
+      pruneIntervalMs: 3_600_000,
+      rollupIntervalMs: 100,
+    });
+    // The rollup rewrites herald.activity: a SHARE lock held here keeps it waiting mid-run.
+    const blocker = await t.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE herald.activity IN SHARE MODE');
+      m.start();
+      await waitFor('a rollup to wait on the lock', async () => {
+        const [r] = await t.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE application_name = 'herald-maintenance-stop' AND wait_event_type = 'Lock'`,
+        );
+        return r!.n === 1;
+      });
+      let stopped = false;
+      const stopping = Promise.resolve(m.stop()).then(() => {
+        stopped = true;
+      });
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      expect(stopped).toBe(false);
+      await blocker.query('COMMIT');
+      await stopping;
+    } finally {
+      blocker.release();
+    }
+    await pool.end();
+    // The rollup finished, announcement included, before the pool closed.
+    expect(warnings).toEqual([]);
   });
 });

@@ -54,8 +54,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    maintenance.stop();
-    await worker.stop();
+    await Promise.all([maintenance.stop(), worker.stop()]);
     await pool.end();
     process.exit(0);
   };

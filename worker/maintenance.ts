@@ -24,12 +24,14 @@ export class Maintenance {
   private rolling = false;
   private stopped = false;
   private rollupTimer: NodeJS.Timeout | undefined;
+  /** Upkeep queries under way: stop() waits for them, so the pool can be closed after it. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly options: MaintenanceOptions) {}
 
   start() {
     const every = (ms: number, fn: () => Promise<unknown>) => {
-      const timer = setInterval(() => void fn(), ms);
+      const timer = setInterval(() => void this.track(fn()), ms);
       timer.unref();
       this.timers.push(timer);
     };
@@ -48,7 +50,7 @@ export class Maintenance {
       if (this.stopped) return;
       const timer = setTimeout(
         () => {
-          void this.rollUp();
+          void this.track(this.rollUp());
           next();
         },
         interval - (Date.now() % interval) + 50,
@@ -59,10 +61,21 @@ export class Maintenance {
     next();
   }
 
-  stop() {
+  /**
+   * No new upkeep starts; resolves when what is under way has finished (a retention run stops
+   * after its current batch). Close the pool only after this, or the last query fails.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.rollupTimer);
     for (const t of this.timers) clearInterval(t);
+    await Promise.allSettled([...this.running]);
+  }
+
+  private track(work: Promise<unknown>): Promise<unknown> {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+    return work;
   }
 
   async rollUp(): Promise<void> {
@@ -97,7 +110,7 @@ export class Maintenance {
         );
         const n = rows[0]?.n ?? 0;
         total += n;
-        if (n === 0) break;
+        if (n === 0 || this.stopped) break;
       }
       if (total > 0) this.options.log.info({ removed: total }, 'retention removed expired history');
     } catch (error) {
