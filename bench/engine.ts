@@ -299,6 +299,8 @@ interface Result {
   latencyP99: number;
   latencyMax: number;
   latencyDone: number;
+  /** p50 of the add call alone (publish, addJob, send): the part of the latency before pick-up. */
+  addP50: number;
   duplicates: number;
   /** Peak resident memory of this process while the system drained (MB). */
   peakRssMb: number;
@@ -316,6 +318,7 @@ function emptyResult(system: string): Result {
     latencyP99: Number.NaN,
     latencyMax: Number.NaN,
     latencyDone: 0,
+    addP50: Number.NaN,
     duplicates: 0,
     peakRssMb: Number.NaN,
   };
@@ -357,6 +360,7 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     // Let the worker settle into its idle state (listening, waiting flag set) first.
     await sleep(1_000);
     const added = new Float64Array(LATENCY_JOBS);
+    const addTook: number[] = [];
     const base = performance.now();
     for (let i = 0; i < LATENCY_JOBS; i++) {
       const due = base + i * LATENCY_GAP_MS;
@@ -364,6 +368,7 @@ async function measure(server: Server, system: System, suffix: string): Promise<
       if (wait > 0) await sleep(wait);
       added[i] = performance.now();
       await system.add(JOBS + i);
+      addTook.push(performance.now() - added[i]!);
     }
     await waitUntil(() => recorder.count >= JOBS + LATENCY_JOBS, 30_000);
     const latencies: number[] = [];
@@ -373,6 +378,7 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     }
     latencies.sort((a, b) => a - b);
     result.latencyDone = latencies.length;
+    result.addP50 = median(addTook);
     result.latencyP50 = percentile(latencies, 50);
     result.latencyP95 = percentile(latencies, 95);
     result.latencyP99 = percentile(latencies, 99);
@@ -422,6 +428,7 @@ function medianResult(rs: Result[]): Result {
     latencyP99: median(rs.map((r) => r.latencyP99)),
     latencyMax: median(rs.map((r) => r.latencyMax)),
     latencyDone: Math.min(...rs.map((r) => r.latencyDone)),
+    addP50: median(rs.map((r) => r.addP50)),
     duplicates: rs.reduce((a, r) => a + r.duplicates, 0),
     peakRssMb: Math.max(...rs.map((r) => (Number.isFinite(r.peakRssMb) ? r.peakRssMb : 0))),
     ...(errors.length ? { error: errors.join('; ') } : {}),
@@ -454,7 +461,7 @@ async function main() {
         console.log(
           r.error
             ? `FAILED: ${r.error}`
-            : `${fmt(r.throughput)} jobs/s, p50 ${fmt(r.latencyP50, 2)} ms, p99 ${fmt(r.latencyP99, 2)} ms`,
+            : `${fmt(r.throughput)} jobs/s, p50 ${fmt(r.latencyP50, 2)} ms, p99 ${fmt(r.latencyP99, 2)} ms, add ${fmt(r.addP50, 2)} ms`,
         );
       }
     }
@@ -486,6 +493,7 @@ async function main() {
         'p95 ms',
         'p99 ms',
         'max ms',
+        'add ms',
         'dupes',
         'peak RSS MB',
       ],
@@ -497,6 +505,7 @@ async function main() {
         fmt(r.latencyP95, 2),
         fmt(r.latencyP99, 2),
         fmt(r.latencyMax, 2),
+        fmt(r.addP50, 2),
         String(r.duplicates),
         fmt(r.peakRssMb),
       ]),
@@ -550,6 +559,7 @@ async function main() {
           p95: round(r.latencyP95),
           p99: round(r.latencyP99),
           max: round(r.latencyMax),
+          addP50: round(r.addP50),
         },
         latencyDone: r.latencyDone,
         duplicates: r.duplicates,
