@@ -23,7 +23,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function main(): Promise<number> {
   // Tool commands parse their own options (api-key create --name …).
-  const tool = Object.hasOwn(toolCommands, process.argv[2] ?? '') ? toolCommands[process.argv[2]!] : undefined;
+  const tool = Object.hasOwn(toolCommands, process.argv[2] ?? '')
+    ? toolCommands[process.argv[2]!]
+    : undefined;
   if (tool) {
     process.chdir(root);
     return tool(parseConfig(process.env), process.argv.slice(3));
