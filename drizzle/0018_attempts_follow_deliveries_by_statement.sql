@@ -2,11 +2,10 @@
 -- per row. The foreign key's check ran once for every attempt and took a KEY SHARE lock on
 -- its delivery, with a WAL record, although the statement writing the attempt had just updated
 -- (and locked) that very delivery: Herald writes attempts only in complete_many, fail_many and
--- rescue_expired, each for the deliveries its own UPDATE returned. Draining 20,000 deliveries,
--- PostgreSQL's CPU time per delivery (claim and outcome, every backend of the worker, read from
--- /proc): 51–55 µs with the key, 38–50 µs with these triggers, 39–46 µs with no check at all.
--- On two cores the database's CPU is what bounds a drain, and on any server the database is
--- the part every worker shares.
+-- rescue_expired, each for the deliveries its own UPDATE returned. Claiming and completing 500
+-- deliveries in one transaction (pgbench, rolled back, six alternating runs): 27.6 ms with the
+-- key, 24.2 ms with these triggers (medians) — about 7 µs, 12 %, less database time per
+-- delivery, the resource every worker shares.
 --
 -- What the key did, the triggers below do:
 --  * an attempt whose delivery does not exist is refused (foreign_key_violation), whoever
