@@ -1,5 +1,5 @@
 /**
- * `npm run bench:engine [-- --jobs 20000 --latency-jobs 500 --prefetch 500,0]`
+ * `npm run bench:engine [-- --jobs 20000 --latency-jobs 500 --rounds 3 --prefetch 500,0]`
  *
  * Herald against graphile-worker (defaults, and local queue + batched completion) and pg-boss,
  * in one run, on one PostgreSQL server (DATABASE_URL, else an embedded one), each system in a
@@ -42,8 +42,12 @@ const LATENCY_GAP_MS = numberFlag('latency-gap-ms', 4);
 const CONCURRENCY = 10;
 const INSERT_BATCH = 1_000;
 /** A system that has not drained in this long fails its row instead of hanging the run. */
-/** `--rounds N`: measure every system N times, alternating, and report medians. */
-const ROUNDS = Math.max(1, Math.floor(numberFlag('rounds', 1)));
+/**
+ * `--rounds N`: measure every system N times, alternating, and report medians. Three by default:
+ * a 20,000-job drain lasts about a second, and one round alone moved the ratio by ±20 % between
+ * runs here (docs/BENCHMARKS.md).
+ */
+const ROUNDS = Math.max(1, Math.floor(numberFlag('rounds', 3)));
 const DRAIN_TIMEOUT_MS = numberFlag('drain-timeout-s', 120) * 1000;
 /**
  * Herald's prefetch: deliveries claimed beyond the concurrency, so handlers never wait for a
@@ -304,6 +308,13 @@ interface Result {
   duplicates: number;
   /** Peak resident memory of this process while the system drained (MB). */
   peakRssMb: number;
+  /**
+   * What a drained job cost, from the worker's start to a second after the last handler started
+   * (so outcomes are recorded): WAL the server wrote (server-wide, bytes), and CPU of this
+   * process, where every system's worker runs (µs). The throughput's why, in portable units.
+   */
+  walBytesPerJob: number;
+  clientCpuUsPerJob: number;
   error?: string;
 }
 
@@ -321,7 +332,33 @@ function emptyResult(system: string): Result {
     addP50: Number.NaN,
     duplicates: 0,
     peakRssMb: Number.NaN,
+    walBytesPerJob: Number.NaN,
+    clientCpuUsPerJob: Number.NaN,
   };
+}
+
+/** Server-wide WAL written since the call, in bytes; the returned function closes its connection. */
+async function walMeter(url: string): Promise<() => Promise<number>> {
+  const client = new pg.Client({ connectionString: url, application_name: 'herald-bench-wal' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    const from = rows[0]!.lsn;
+    return async () => {
+      try {
+        const diff = await client.query<{ bytes: number }>(
+          'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS bytes',
+          [from],
+        );
+        return diff.rows[0]!.bytes;
+      } finally {
+        await client.end();
+      }
+    };
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
 }
 
 async function measure(server: Server, system: System, suffix: string): Promise<Result> {
@@ -339,6 +376,8 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 100);
+    const walUsed = await walMeter(server.url);
+    const cpuFrom = process.cpuUsage();
     await system.startWorker();
     const drained = await waitUntil(() => recorder.count >= JOBS, DRAIN_TIMEOUT_MS);
     clearInterval(sampler);
@@ -357,8 +396,12 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     }
     if (!drained) throw new Error(`drained only ${starts.length} of ${JOBS} jobs`);
 
-    // Let the worker settle into its idle state (listening, waiting flag set) first.
+    // Let the worker record its last outcomes and settle into its idle state (listening,
+    // waiting flag set) before the latency jobs.
     await sleep(1_000);
+    const cpu = process.cpuUsage(cpuFrom);
+    result.clientCpuUsPerJob = (cpu.user + cpu.system) / JOBS;
+    result.walBytesPerJob = (await walUsed()) / JOBS;
     const added = new Float64Array(LATENCY_JOBS);
     const addTook: number[] = [];
     const base = performance.now();
@@ -431,6 +474,8 @@ function medianResult(rs: Result[]): Result {
     addP50: median(rs.map((r) => r.addP50)),
     duplicates: rs.reduce((a, r) => a + r.duplicates, 0),
     peakRssMb: Math.max(...rs.map((r) => (Number.isFinite(r.peakRssMb) ? r.peakRssMb : 0))),
+    walBytesPerJob: median(rs.map((r) => r.walBytesPerJob)),
+    clientCpuUsPerJob: median(rs.map((r) => r.clientCpuUsPerJob)),
     ...(errors.length ? { error: errors.join('; ') } : {}),
   };
 }
@@ -496,6 +541,8 @@ async function main() {
         'add ms',
         'dupes',
         'peak RSS MB',
+        'WAL B/job',
+        'client CPU µs/job',
       ],
       results.map((r) => [
         r.error ? `${r.system} (FAILED: ${r.error})` : r.system,
@@ -508,6 +555,8 @@ async function main() {
         fmt(r.addP50, 2),
         String(r.duplicates),
         fmt(r.peakRssMb),
+        fmt(r.walBytesPerJob),
+        fmt(r.clientCpuUsPerJob, 1),
       ]),
     ),
   );
@@ -564,6 +613,8 @@ async function main() {
         latencyDone: r.latencyDone,
         duplicates: r.duplicates,
         peakRssMb: round(r.peakRssMb, 0),
+        walBytesPerJob: round(r.walBytesPerJob, 0),
+        clientCpuUsPerJob: round(r.clientCpuUsPerJob, 1),
         ...(r.error ? { error: r.error } : {}),
       })),
       perRound:

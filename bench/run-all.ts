@@ -28,7 +28,7 @@ const steps: Step[] = [
     title: 'Engine: throughput and publish → handler latency',
     why: 'Herald, graphile-worker (defaults and localQueue 500 + batched completion) and pg-boss on the same database; no-op handler, concurrency 10 (FACTS.md method).',
     script: 'bench:engine',
-    args: quick ? ['--jobs', '5000', '--latency-jobs', '200'] : ['--rounds', '3'],
+    args: quick ? ['--jobs', '5000', '--latency-jobs', '200', '--rounds', '1'] : ['--rounds', '3'],
   },
   {
     title: 'Draining a 500,000-delivery backlog after an outage',
