@@ -337,27 +337,38 @@ function emptyResult(system: string): Result {
   };
 }
 
-/** Server-wide WAL written since the call, in bytes; the returned function closes its connection. */
-async function walMeter(url: string): Promise<() => Promise<number>> {
+/**
+ * The server's WAL position now, and later the bytes written since: one short connection each,
+ * so a failed drain leaves nothing open. A server that cannot say (a standby) gives NaN.
+ */
+async function walPosition(url: string): Promise<string | undefined> {
+  const rows = await adminRows<{ lsn: string }>(url, 'SELECT pg_current_wal_lsn()::text AS lsn');
+  return rows?.[0]?.lsn;
+}
+
+async function walBytesSince(url: string, from: string | undefined): Promise<number> {
+  if (from === undefined) return Number.NaN;
+  const rows = await adminRows<{ bytes: number }>(
+    url,
+    'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS bytes',
+    [from],
+  );
+  return rows?.[0]?.bytes ?? Number.NaN;
+}
+
+async function adminRows<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[] | undefined> {
   const client = new pg.Client({ connectionString: url, application_name: 'herald-bench-wal' });
-  await client.connect();
   try {
-    const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    const from = rows[0]!.lsn;
-    return async () => {
-      try {
-        const diff = await client.query<{ bytes: number }>(
-          'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS bytes',
-          [from],
-        );
-        return diff.rows[0]!.bytes;
-      } finally {
-        await client.end();
-      }
-    };
-  } catch (error) {
-    await client.end();
-    throw error;
+    await client.connect();
+    return (await client.query<T>(text, values)).rows;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => {});
   }
 }
 
@@ -376,7 +387,7 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 100);
-    const walUsed = await walMeter(server.url);
+    const walFrom = await walPosition(server.url);
     const cpuFrom = process.cpuUsage();
     await system.startWorker();
     const drained = await waitUntil(() => recorder.count >= JOBS, DRAIN_TIMEOUT_MS);
@@ -401,7 +412,7 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     await sleep(1_000);
     const cpu = process.cpuUsage(cpuFrom);
     result.clientCpuUsPerJob = (cpu.user + cpu.system) / JOBS;
-    result.walBytesPerJob = (await walUsed()) / JOBS;
+    result.walBytesPerJob = (await walBytesSince(server.url, walFrom)) / JOBS;
     const added = new Float64Array(LATENCY_JOBS);
     const addTook: number[] = [];
     const base = performance.now();

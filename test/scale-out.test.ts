@@ -20,7 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.drop());
 
-async function throughputWith(processes: number): Promise<number> {
+/** Handler runs per second with this many worker processes, and how many of them took part. */
+async function throughputWith(processes: number): Promise<{ perSecond: number; pids: number }> {
   await t.query('TRUNCATE test_runs');
   const workers = await Promise.all(
     Array.from({ length: processes }, () =>
@@ -47,10 +48,12 @@ async function throughputWith(processes: number): Promise<number> {
       },
       120_000,
     );
-    const [span] = await t.query<{ seconds: number; n: number }>(
-      'SELECT extract(epoch FROM max(at) - min(at))::float8 AS seconds, count(*)::int AS n FROM test_runs',
+    const [span] = await t.query<{ seconds: number; n: number; pids: number }>(
+      `SELECT extract(epoch FROM max(at) - min(at))::float8 AS seconds, count(*)::int AS n,
+              count(DISTINCT pid)::int AS pids
+       FROM test_runs`,
     );
-    return span!.n / span!.seconds;
+    return { perSecond: span!.n / span!.seconds, pids: span!.pids };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }
@@ -62,9 +65,14 @@ describe('scale-out', () => {
     const two = await throughputWith(2);
     const four = await throughputWith(4);
     console.log(
-      `handler runs/s with 1, 2, 4 worker processes: ${[one, two, four].map((x) => x.toFixed(0)).join(', ')}`,
+      `handler runs/s with 1, 2, 4 worker processes: ${[one, two, four].map((x) => x.perSecond.toFixed(0)).join(', ')}`,
     );
-    expect(two).toBeGreaterThan(one * 1.35);
-    expect(four).toBeGreaterThan(one * 2.2);
+    // Every process took its share: none of them stood idle behind another's claims.
+    expect([one.pids, two.pids, four.pids]).toEqual([1, 2, 4]);
+    // Ideal is ×2 and ×4 (the handlers wait, they do not compute). The bounds sit well below,
+    // because the test files running beside this one share the same two cores (×1.65–2.1 and
+    // ×2.15–3.9 measured under CI); claims that serialised the processes would give ×1.
+    expect(two.perSecond).toBeGreaterThan(one.perSecond * 1.25);
+    expect(four.perSecond).toBeGreaterThan(one.perSecond * 1.5);
   });
 });
