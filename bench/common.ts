@@ -38,11 +38,16 @@ export interface Server {
   close(): Promise<void>;
 }
 
-async function adminQuery<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+/** One statement on its own short connection (the maintenance database, the WAL position). */
+export async function adminQuery<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url, application_name: 'herald-bench-admin' });
   await client.connect();
   try {
-    return (await client.query<T>(text)).rows;
+    return (await client.query<T>(text, values)).rows;
   } finally {
     await client.end();
   }

@@ -23,6 +23,7 @@ import { subscriptionsFor } from '../lib/subscriptions/define';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
 import { Worker } from '../worker/worker';
 import {
+  adminQuery,
   flag,
   fmt,
   numberFlag,
@@ -338,38 +339,24 @@ function emptyResult(system: string): Result {
 }
 
 /**
- * The server's WAL position now, and later the bytes written since: one short connection each,
+ * The server's WAL position now, and later the bytes written since, each on a short connection
  * so a failed drain leaves nothing open. A server that cannot say (a standby) gives NaN.
  */
 async function walPosition(url: string): Promise<string | undefined> {
-  const rows = await adminRows<{ lsn: string }>(url, 'SELECT pg_current_wal_lsn()::text AS lsn');
-  return rows?.[0]?.lsn;
+  const rows = await adminQuery<{ lsn: string }>(url, 'SELECT pg_current_wal_lsn()::text AS lsn').catch(
+    () => [],
+  );
+  return rows[0]?.lsn;
 }
 
 async function walBytesSince(url: string, from: string | undefined): Promise<number> {
   if (from === undefined) return Number.NaN;
-  const rows = await adminRows<{ bytes: number }>(
+  const rows = await adminQuery<{ bytes: number }>(
     url,
     'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::float8 AS bytes',
     [from],
-  );
-  return rows?.[0]?.bytes ?? Number.NaN;
-}
-
-async function adminRows<T extends pg.QueryResultRow>(
-  url: string,
-  text: string,
-  values: unknown[] = [],
-): Promise<T[] | undefined> {
-  const client = new pg.Client({ connectionString: url, application_name: 'herald-bench-wal' });
-  try {
-    await client.connect();
-    return (await client.query<T>(text, values)).rows;
-  } catch {
-    return undefined;
-  } finally {
-    await client.end().catch(() => {});
-  }
+  ).catch(() => []);
+  return rows[0]?.bytes ?? Number.NaN;
 }
 
 async function measure(server: Server, system: System, suffix: string): Promise<Result> {
