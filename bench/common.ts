@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -178,4 +179,37 @@ export function cpuMeter() {
     const used = process.cpuUsage(start);
     return (used.user + used.system) / 1000 / (performance.now() - t0);
   };
+}
+
+/**
+ * CPU time used so far by every PostgreSQL process on this machine (backends, WAL writer,
+ * checkpointer, autovacuum), in microseconds, from /proc. Benchmarks run against a server on
+ * loopback, so this is the database's side of a measurement. Processes that exit between two
+ * readings take their time with them (short admin connections; negligible). NaN where /proc
+ * cannot be read (not Linux, or the server belongs to a user we cannot inspect).
+ */
+export function serverCpuMicros(): number {
+  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux ABI Node supports
+  let ticks = 0;
+  let seen = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // exited while we listed
+      }
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      // Fields after "(comm) ": state is field 3; utime and stime are fields 14 and 15.
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      seen++;
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return seen === 0 ? Number.NaN : (ticks / ticksPerSecond) * 1e6;
 }

@@ -31,6 +31,7 @@ import {
   percentile,
   round,
   type Server,
+  serverCpuMicros,
   silentLog,
   sleep,
   table,
@@ -316,6 +317,7 @@ interface Result {
    */
   walBytesPerJob: number;
   clientCpuUsPerJob: number;
+  serverCpuUsPerJob: number;
   error?: string;
 }
 
@@ -335,6 +337,7 @@ function emptyResult(system: string): Result {
     peakRssMb: Number.NaN,
     walBytesPerJob: Number.NaN,
     clientCpuUsPerJob: Number.NaN,
+    serverCpuUsPerJob: Number.NaN,
   };
 }
 
@@ -376,6 +379,7 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     }, 100);
     const walFrom = await walPosition(server.url);
     const cpuFrom = process.cpuUsage();
+    const serverCpuFrom = serverCpuMicros();
     await system.startWorker();
     const drained = await waitUntil(() => recorder.count >= JOBS, DRAIN_TIMEOUT_MS);
     clearInterval(sampler);
@@ -399,6 +403,7 @@ async function measure(server: Server, system: System, suffix: string): Promise<
     await sleep(1_000);
     const cpu = process.cpuUsage(cpuFrom);
     result.clientCpuUsPerJob = (cpu.user + cpu.system) / JOBS;
+    result.serverCpuUsPerJob = (serverCpuMicros() - serverCpuFrom) / JOBS;
     result.walBytesPerJob = (await walBytesSince(server.url, walFrom)) / JOBS;
     const added = new Float64Array(LATENCY_JOBS);
     const addTook: number[] = [];
@@ -474,6 +479,7 @@ function medianResult(rs: Result[]): Result {
     peakRssMb: Math.max(...rs.map((r) => (Number.isFinite(r.peakRssMb) ? r.peakRssMb : 0))),
     walBytesPerJob: median(rs.map((r) => r.walBytesPerJob)),
     clientCpuUsPerJob: median(rs.map((r) => r.clientCpuUsPerJob)),
+    serverCpuUsPerJob: median(rs.map((r) => r.serverCpuUsPerJob)),
     ...(errors.length ? { error: errors.join('; ') } : {}),
   };
 }
@@ -541,6 +547,7 @@ async function main() {
         'peak RSS MB',
         'WAL B/job',
         'client CPU µs/job',
+        'server CPU µs/job',
       ],
       results.map((r) => [
         r.error ? `${r.system} (FAILED: ${r.error})` : r.system,
@@ -555,6 +562,7 @@ async function main() {
         fmt(r.peakRssMb),
         fmt(r.walBytesPerJob),
         fmt(r.clientCpuUsPerJob, 1),
+        fmt(r.serverCpuUsPerJob, 1),
       ]),
     ),
   );
@@ -613,6 +621,7 @@ async function main() {
         peakRssMb: round(r.peakRssMb, 0),
         walBytesPerJob: round(r.walBytesPerJob, 0),
         clientCpuUsPerJob: round(r.clientCpuUsPerJob, 1),
+        serverCpuUsPerJob: round(r.serverCpuUsPerJob, 1),
         ...(r.error ? { error: r.error } : {}),
       })),
       perRound:
