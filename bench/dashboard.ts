@@ -128,12 +128,12 @@ async function main() {
     }>(
       `SELECT (SELECT reltuples::bigint FROM pg_class WHERE oid = 'herald.events'::regclass) AS events,
               (SELECT reltuples::bigint FROM pg_class WHERE oid = 'herald.deliveries'::regclass) AS deliveries,
-              (SELECT reltuples::bigint FROM pg_class WHERE oid = 'herald.attempts'::regclass) AS attempts,
+              (SELECT reltuples::bigint FROM pg_class WHERE oid = 'herald.attempt_log'::regclass) AS attempts,
               (SELECT count(*) FROM herald.deliveries WHERE state = 'dead') AS dead`,
     );
     const size = sizes[0]!;
     console.log(
-      `database: ${fmt(size.events)} events, ${fmt(size.deliveries)} deliveries, ${fmt(size.attempts)} attempts (estimates), ${fmt(size.dead)} dead`,
+      `database: ${fmt(size.events)} events, ${fmt(size.deliveries)} deliveries, ${fmt(size.attempts)} logged attempts (estimates; successes live on their deliveries), ${fmt(size.dead)} dead`,
     );
     await writeRollups(pool);
     // What autovacuum does after a bulk load (PostgreSQL 13+ also vacuums insert-only tables):

@@ -3,7 +3,7 @@
  *
  * Rows are generated inside PostgreSQL (generate_series) in chunks, one transaction each, with
  * triggers and foreign-key checks off (session_replication_role = replica, superuser only) —
- * minutes, not hours. Each event has one delivery and one attempt; a few per cent fail and die,
+ * minutes, not hours. Each event has one delivery and one attempt (a success on the delivery's row, the rest in the attempt log); a few per cent fail and die,
  * a few are discarded and a few wait for a retry, spread over the last 14 days.
  */
 import { parseArgs } from 'node:util';
@@ -64,7 +64,8 @@ async function main(databaseUrl: string) {
       [from, to, days, total, base],
     );
     await client.query(
-      `INSERT INTO herald.deliveries (id, event_id, subscription, state, attempts, run_at, created_at, updated_at, finished_at, last_error)
+      `INSERT INTO herald.deliveries (id, event_id, subscription, state, attempts, run_at, created_at, updated_at, finished_at, last_error,
+                                     success_attempt_id, success_started_at, success_worker, success_result, success_manual)
        OVERRIDING SYSTEM VALUE
        SELECT e.id, e.id,
               CASE WHEN e.channel = 'order.approved' THEN 'order-confirmation-email' ELSE 'email' END,
@@ -72,7 +73,13 @@ async function main(databaseUrl: string) {
               CASE s.state WHEN 'pending' THEN now() + interval '2 hours' ELSE e.created_at END,
               e.created_at, e.created_at + interval '2 seconds',
               CASE WHEN s.state IN ('succeeded', 'dead', 'discarded') THEN e.created_at + interval '2 seconds' END,
-              CASE s.state WHEN 'dead' THEN s.error WHEN 'pending' THEN 'Postmark is in maintenance (ErrorCode 100)' END
+              CASE s.state WHEN 'dead' THEN s.error WHEN 'pending' THEN 'Postmark is in maintenance (ErrorCode 100)' END,
+              -- A success stays on its delivery's row (migration 0019), as the worker writes it.
+              CASE WHEN s.state = 'succeeded' THEN nextval('herald.attempts_id_seq') END,
+              CASE WHEN s.state = 'succeeded' THEN e.created_at + interval '1 second' END,
+              CASE WHEN s.state = 'succeeded' THEN 'seed' END,
+              CASE WHEN s.state = 'succeeded' THEN jsonb_build_object('messageId', md5(e.id::text)) END,
+              CASE WHEN s.state = 'succeeded' THEN false END
        FROM herald.events e
        CROSS JOIN LATERAL (SELECT CASE WHEN e.id % 1000 < 955 THEN 'succeeded'
                                        WHEN e.id % 1000 < 985 THEN 'dead'
@@ -84,12 +91,11 @@ async function main(databaseUrl: string) {
       [from, to],
     );
     await client.query(
-      `INSERT INTO herald.attempts (delivery_id, attempt, worker, started_at, finished_at, outcome, error, result)
+      `INSERT INTO herald.attempt_log (delivery_id, attempt, worker, started_at, finished_at, outcome, error, result)
        SELECT d.id, d.attempts, 'seed', d.created_at + interval '1 second', d.created_at + interval '2 seconds',
-              CASE d.state WHEN 'succeeded' THEN 'succeeded' WHEN 'pending' THEN 'failed' ELSE 'dead' END,
-              d.last_error,
-              CASE WHEN d.state = 'succeeded' THEN jsonb_build_object('messageId', md5(d.id::text)) END
-       FROM herald.deliveries d WHERE d.id BETWEEN $1 AND $2`,
+              CASE d.state WHEN 'pending' THEN 'failed' ELSE 'dead' END,
+              d.last_error, NULL
+       FROM herald.deliveries d WHERE d.id BETWEEN $1 AND $2 AND d.state <> 'succeeded'`,
       [from, to],
     );
     await client.query('COMMIT');
@@ -102,7 +108,7 @@ async function main(databaseUrl: string) {
   // Identity sequences continue after the seeded ids.
   await client.query(`SELECT setval('herald.events_id_seq', (SELECT max(id) FROM herald.events))`);
   await client.query(`SELECT setval('herald.deliveries_id_seq', (SELECT max(id) FROM herald.deliveries))`);
-  await client.query('ANALYZE herald.events; ANALYZE herald.deliveries; ANALYZE herald.attempts');
+  await client.query('ANALYZE herald.events; ANALYZE herald.deliveries; ANALYZE herald.attempt_log');
   console.log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
   await client.end();
 }

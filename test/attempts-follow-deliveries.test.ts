@@ -7,7 +7,8 @@ import { createTestDatabase, type TestDatabase, waitFor } from './helpers/db';
 /**
  * An attempt belongs to a delivery and goes with it. Since migration 0018 that is kept by
  * statement-level triggers instead of a per-row foreign key; these tests hold the triggers to
- * everything the key guaranteed, the races between an outcome and a deletion included.
+ * everything the key guaranteed, the races between an outcome and a deletion included. Since
+ * migration 0019 a success stays on its delivery's row and `herald.attempts` shows both.
  */
 const { publishMany } = createPublisher(testChannels);
 let t: TestDatabase;
@@ -65,23 +66,103 @@ describe('attempts follow their deliveries', () => {
   it('refuses an attempt, or an attempt moved, to a delivery that does not exist', async () => {
     const [id] = await claimed(1);
     const insert = t.query(
-      `INSERT INTO herald.attempts (delivery_id, attempt, started_at, outcome) VALUES (987654321, 1, now(), 'failed')`,
+      `INSERT INTO herald.attempt_log (delivery_id, attempt, started_at, outcome) VALUES (987654321, 1, now(), 'failed')`,
     );
     await expect(insert).rejects.toMatchObject({ code: '23503' });
     // One bad row among good ones: the whole statement is refused.
     const mixed = t.query(
-      `INSERT INTO herald.attempts (delivery_id, attempt, started_at, outcome)
+      `INSERT INTO herald.attempt_log (delivery_id, attempt, started_at, outcome)
        VALUES ($1, 1, now(), 'failed'), (987654321, 1, now(), 'failed')`,
       [id],
     );
     await expect(mixed).rejects.toMatchObject({ code: '23503' });
     expect(await attemptsOf([id!, 987654321])).toBe(0);
 
-    await t.query(`SELECT herald.complete('w1', $1, 1)`, [id]);
+    await t.query(
+      `INSERT INTO herald.attempt_log (delivery_id, attempt, started_at, outcome) VALUES ($1, 1, now(), 'lost')`,
+      [id],
+    );
     expect(await attemptsOf([id!])).toBe(1);
-    const moved = t.query('UPDATE herald.attempts SET delivery_id = 987654321 WHERE delivery_id = $1', [id]);
+    const moved = t.query('UPDATE herald.attempt_log SET delivery_id = 987654321 WHERE delivery_id = $1', [
+      id,
+    ]);
     await expect(moved).rejects.toMatchObject({ code: '23503' });
     expect(await attemptsOf([id!])).toBe(1);
+  });
+
+  it('keeps a success on its delivery row, shown in herald.attempts after the logged attempts', async () => {
+    const [id] = await claimed(1);
+    await t.query(`SELECT * FROM herald.fail('w1', $1, 1, 'HTTP 503', 0)`, [id]);
+    await t.query(`SELECT delivery_id FROM herald.claim('w1', 'mailer', 1)`);
+    const result = { messageId: 'b7bc2f4a-e38e-4336-af7d-e6c392c2f817' };
+    const [done] = await t.query<{ ok: boolean }>(`SELECT herald.complete('w1', $1, 2, $2) AS ok`, [
+      id,
+      result,
+    ]);
+    expect(done!.ok).toBe(true);
+
+    const shown = await t.query<{
+      id: string;
+      attempt: number;
+      outcome: string;
+      worker: string;
+      result: unknown;
+    }>(
+      'SELECT id, attempt, outcome, worker, result FROM herald.attempts WHERE delivery_id = $1 ORDER BY id',
+      [id],
+    );
+    expect(shown.map((a) => [a.attempt, a.outcome, a.worker])).toEqual([
+      [1, 'failed', 'w1'],
+      [2, 'succeeded', 'w1'],
+    ]);
+    expect(shown[1]!.result).toEqual(result);
+    // The success wrote no row of its own.
+    const [logged] = await t.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM herald.attempt_log WHERE delivery_id = $1',
+      [id],
+    );
+    expect(logged!.n).toBe(1);
+    // A second completion of the same attempt is fenced off and changes nothing.
+    const [again] = await t.query<{ ok: boolean }>(`SELECT herald.complete('w1', $1, 2, '{}') AS ok`, [id]);
+    expect(again!.ok).toBe(false);
+    const [kept] = await t.query<{ id: string; result: unknown }>(
+      `SELECT id, result FROM herald.attempts WHERE delivery_id = $1 AND outcome = 'succeeded'`,
+      [id],
+    );
+    expect(kept).toEqual({ id: shown[1]!.id, result });
+  });
+
+  it('deleting a delivery unlinks the email records of its attempts, logged or on the row', async () => {
+    const [id] = await claimed(1);
+    await t.query(`SELECT * FROM herald.fail('w1', $1, 1, 'HTTP 503', 0, false, NULL)`, [id]);
+    const [failed] = await t.query<{ id: string }>(
+      'SELECT id FROM herald.attempt_log WHERE delivery_id = $1',
+      [id],
+    );
+    await t.query(`SELECT delivery_id FROM herald.claim('w1', 'mailer', 1)`);
+    await t.query(`SELECT herald.complete('w1', $1, 2, '{"messageId": "m-2"}')`, [id]);
+    const [success] = await t.query<{ id: string }>(
+      `SELECT id FROM herald.attempts WHERE delivery_id = $1 AND outcome = 'succeeded'`,
+      [id],
+    );
+    for (const [n, attempt] of [
+      [1, failed!.id],
+      [2, success!.id],
+    ] as const) {
+      await t.query(
+        `INSERT INTO herald.email_events (record_type, message_id, attempt_id, delivery_id, dedupe_key, payload)
+         VALUES ('Delivery', $1, $2, $3, $1, '{}')`,
+        [`m-${n}`, attempt, id],
+      );
+    }
+    await t.query('DELETE FROM herald.deliveries WHERE id = $1', [id]);
+    const records = await t.query<{ attempt_id: string | null; delivery_id: string | null }>(
+      `SELECT attempt_id, delivery_id FROM herald.email_events WHERE message_id IN ('m-1', 'm-2')`,
+    );
+    expect(records).toEqual([
+      { attempt_id: null, delivery_id: null },
+      { attempt_id: null, delivery_id: null },
+    ]);
   });
 
   it('deleting deliveries, their subscription or their events, or truncating, removes their attempts', async () => {

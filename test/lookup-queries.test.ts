@@ -28,7 +28,7 @@ beforeAll(async () => {
   );
   await t.query(
     `
-    INSERT INTO herald.attempts (delivery_id, attempt, worker, started_at, outcome, result)
+    INSERT INTO herald.attempt_log (delivery_id, attempt, worker, started_at, outcome, result)
     VALUES ($1, 1, 'w1', now() - interval '1 second', 'succeeded', '{"messageId":"m-1","to":"ann@example.com"}')`,
     [a!.id],
   );

@@ -93,7 +93,7 @@ describe('retention', () => {
             finished_at = e.created_at, attempts = 1
         FROM herald.events e WHERE d.event_id = e.id RETURNING d.id, d.finished_at
       )
-      INSERT INTO herald.attempts (delivery_id, attempt, started_at, finished_at, outcome)
+      INSERT INTO herald.attempt_log (delivery_id, attempt, started_at, finished_at, outcome)
       SELECT id, 1, finished_at, finished_at, 'succeeded' FROM d`);
     // Events no subscriber wanted, long ago.
     await t.query(`INSERT INTO herald.events (channel, payload, created_at)

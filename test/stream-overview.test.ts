@@ -61,7 +61,7 @@ describe('overview()', () => {
       `UPDATE herald.deliveries SET state = 'dead', finished_at = now() WHERE id IN (SELECT id FROM herald.deliveries LIMIT 2)`,
     );
     await t.query(
-      `INSERT INTO herald.attempts (delivery_id, attempt, started_at, finished_at, outcome)
+      `INSERT INTO herald.attempt_log (delivery_id, attempt, started_at, finished_at, outcome)
        SELECT id, 1, now() - interval '3 seconds', now() - interval '2 seconds', 'dead' FROM herald.deliveries WHERE state = 'dead'`,
     );
     await t.query(`UPDATE herald.events SET created_at = now() - interval '2 seconds'`);
@@ -97,5 +97,35 @@ describe('feed()', () => {
     expect((await feed(t.db, { limit: 50, after, channel: 'test.other' }, true)).events).toHaveLength(0);
     expect((await feed(t.db, { limit: 50, after, subscription: 'recorder' }, true)).events).toHaveLength(2);
     expect(() => parseFeedCursor('nope')).toThrow('invalid cursor');
+  });
+
+  it('walks outcomes past its cursor one page at a time, both kinds, ties in one instant included', async () => {
+    const start = await feed(t.db, { limit: 50 }, true);
+    let cursor = parseFeedCursor(start.cursor);
+    await publish(4);
+    // Three successes in one statement share their finished_at (kept on the delivery rows),
+    // and one failure is logged in a later statement.
+    const claimed = await t.query<{ delivery_id: string }>(
+      `SELECT delivery_id FROM herald.claim('w1', 'recorder', 4)`,
+    );
+    expect(claimed).toHaveLength(4);
+    const ids = claimed.map((r) => r.delivery_id);
+    await t.query(
+      `SELECT herald.complete_many('w1', $1::bigint[], ARRAY[1,1,1], ARRAY[NULL,NULL,NULL]::timestamptz[], ARRAY[NULL,NULL,NULL]::jsonb[])`,
+      [ids.slice(0, 3)],
+    );
+    await t.query(`SELECT * FROM herald.fail('w1', $1, 1, 'HTTP 503')`, [ids[3]]);
+
+    const seen: string[] = [];
+    for (let page = 0; page < 10; page++) {
+      const next = await feed(t.db, { limit: 1, after: cursor }, true);
+      if (next.attempts.length === 0) break;
+      seen.push(...next.attempts.map((a) => `${a.deliveryId}:${a.outcome}`));
+      cursor = parseFeedCursor(next.cursor);
+    }
+    expect(seen).toEqual([...ids.slice(0, 3).map((id) => `${id}:succeeded`), `${ids[3]}:failed`]);
+    // The newest first without a cursor, as the dashboard opens.
+    const latest = await feed(t.db, { limit: 2 }, true);
+    expect(latest.attempts.map((a) => a.outcome)).toEqual(['failed', 'succeeded']);
   });
 });

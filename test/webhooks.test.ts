@@ -57,7 +57,7 @@ async function sentEmail(to: string): Promise<{ messageId: string; attemptId: nu
     [event!.id],
   );
   const [attempt] = await t.query<{ id: number }>(
-    `INSERT INTO herald.attempts (delivery_id, attempt, started_at, outcome, result)
+    `INSERT INTO herald.attempt_log (delivery_id, attempt, started_at, outcome, result)
      VALUES ($1, 1, now(), 'succeeded', $2) RETURNING id`,
     [delivery!.id, JSON.stringify({ messageId, submittedAt: new Date().toISOString(), to })],
   );
@@ -216,7 +216,7 @@ describe('POST /api/v1/webhooks/postmark', () => {
       `SELECT herald.publish('email.send', '{"to":"dan@example.com","subject":"Hi","text":"x"}') AS id`,
     );
     const [attempt] = await t.query<{ id: number }>(
-      `INSERT INTO herald.attempts (delivery_id, attempt, started_at, outcome, result)
+      `INSERT INTO herald.attempt_log (delivery_id, attempt, started_at, outcome, result)
        SELECT id, 1, now(), 'succeeded', jsonb_build_object('messageId', $2::text) FROM herald.deliveries WHERE event_id = $1
        RETURNING id`,
       [event!.id, messageId],

@@ -109,6 +109,14 @@ export const deliveries = herald.table(
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
     finishedAt: tstz('finished_at'),
+    // The attempt that succeeded, kept on the delivery row instead of as a row of its own
+    // (migration 0019): a success is final, and writing it here spares the database an insert
+    // and three index entries per delivery. `herald.attempts` shows it beside the logged ones.
+    successAttemptId: bigint('success_attempt_id', { mode: 'number' }),
+    successStartedAt: tstz('success_started_at'),
+    successWorker: text('success_worker'),
+    successResult: jsonb('success_result'),
+    successManual: boolean('success_manual'),
   },
   (t) => [
     check('deliveries_state_valid', sql`${t.state} IN ('pending','running','succeeded','dead','discarded')`),
@@ -123,15 +131,24 @@ export const deliveries = herald.table(
     index('deliveries_dead').on(t.subscription, t.finishedAt).where(sql`${t.state} = 'dead'`),
     // Retention walks finished history oldest first.
     index('deliveries_finished').on(t.finishedAt).where(sql`${t.state} IN ('succeeded','discarded','dead')`),
+    check('deliveries_success_is_final', sql`${t.successAttemptId} IS NULL OR ${t.state} = 'succeeded'`),
+    // Webhooks and lookups find the attempt that sent an email by Postmark's MessageID.
+    index('deliveries_success_message_id')
+      .on(sql`(${t.successResult}->>'messageId')`)
+      .where(sql`(${t.successResult}->>'messageId') IS NOT NULL`),
   ],
 );
 
 export const attemptOutcomes = ['succeeded', 'failed', 'dead', 'lost'] as const;
 export type AttemptOutcome = (typeof attemptOutcomes)[number];
 
-/** One row per try. Replays add rows after the old ones; history is never rewritten. */
-export const attempts = herald.table(
-  'attempts',
+/**
+ * Every try except a delivery's final success, which stays on the delivery row: failures, dead
+ * ends, lost leases (and successes recorded before migration 0019). Replays add rows after the
+ * old ones; history is never rewritten. Read attempts through the `attempts` view below.
+ */
+export const attemptLog = herald.table(
+  'attempt_log',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     // Belongs to a delivery, and goes with it, by two statement-level triggers rather than a
@@ -158,6 +175,29 @@ export const attempts = herald.table(
     index('attempts_finished_at').on(t.finishedAt),
   ],
 );
+
+/**
+ * One row per try, whichever table keeps it: the attempt log, and the success on each
+ * succeeded delivery's row (migration 0019). Ids come from one sequence, so they order
+ * attempts as the single table did.
+ */
+export const attempts = herald
+  .view('attempts', {
+    id: bigint('id', { mode: 'number' }).notNull(),
+    deliveryId: bigint('delivery_id', { mode: 'number' }).notNull(),
+    attempt: integer('attempt').notNull(),
+    worker: text('worker'),
+    startedAt: tstz('started_at').notNull(),
+    finishedAt: tstz('finished_at').notNull(),
+    outcome: text('outcome', { enum: attemptOutcomes }).notNull(),
+    errorCode: text('error_code'),
+    error: text('error'),
+    errorStack: text('error_stack'),
+    result: jsonb('result'),
+    manual: boolean('manual').notNull(),
+    nextRunAt: tstz('next_run_at'),
+  })
+  .existing();
 
 /** Worker processes: heartbeats for health, and the `waiting` flag that decides whether publishers NOTIFY. */
 export const workers = herald.table(
@@ -222,9 +262,8 @@ export const emailEvents = herald.table(
     recipient: text('recipient'),
     /** When it happened at Postmark (DeliveredAt, BouncedAt, ReceivedAt, ChangedAt). */
     occurredAt: tstz('occurred_at'),
-    attemptId: bigint('attempt_id', { mode: 'number' }).references(() => attempts.id, {
-      onDelete: 'set null',
-    }),
+    /** An id in `attempts`; unset when its delivery is deleted (migration 0019's trigger). */
+    attemptId: bigint('attempt_id', { mode: 'number' }),
     deliveryId: bigint('delivery_id', { mode: 'number' }).references(() => deliveries.id, {
       onDelete: 'set null',
     }),

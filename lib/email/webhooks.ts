@@ -120,8 +120,9 @@ export interface StoredWebhook {
 export async function storePostmarkWebhook(db: Executor, webhook: PostmarkWebhook): Promise<StoredWebhook> {
   const { recipient, occurredAt } = essentials(webhook);
   const result = await db.transaction(async (tx) => {
-    // Pairs with the trigger on herald.attempts (migration 0002): whichever of the webhook and
-    // the attempt commits second sees the first, so no record stays unlinked by a race.
+    // Pairs with herald.link_email_events_to (migration 0019), which complete_many and the
+    // attempt log's trigger call: whichever of the webhook and the attempt commits second sees
+    // the first, so no record stays unlinked by a race.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(1212436548, hashtext(${webhook.MessageID}))`);
     return tx.execute<{ id: number; attempt_id: number | null }>(sql`
       INSERT INTO herald.email_events
@@ -130,9 +131,13 @@ export async function storePostmarkWebhook(db: Executor, webhook: PostmarkWebhoo
              a.id, a.delivery_id, ${dedupeKey(webhook)}, ${JSON.stringify(webhook)}::jsonb
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (
-        SELECT id, delivery_id FROM herald.attempts
-        WHERE result->>'messageId' = ${webhook.MessageID}
-        ORDER BY id DESC LIMIT 1
+        -- Materialised: the attempts with this message id first, by their indexes. Asked for
+        -- the highest id directly, the planner may walk the attempt log's primary key backwards
+        -- looking for it (measured: every failure read, 38 ms at 45,000).
+        WITH sent AS MATERIALIZED (
+          SELECT id, delivery_id FROM herald.attempts WHERE result->>'messageId' = ${webhook.MessageID}
+        )
+        SELECT id, delivery_id FROM sent ORDER BY id DESC LIMIT 1
       ) a ON true
       ON CONFLICT (dedupe_key) DO NOTHING
       RETURNING id, attempt_id`);

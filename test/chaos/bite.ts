@@ -24,7 +24,7 @@ BEGIN
     WHERE d.id = input.id
     RETURNING d.id, d.attempts, d.claimed_at, input.started_at, input.result
   )
-  INSERT INTO herald.attempts (delivery_id, attempt, worker, started_at, outcome, result)
+  INSERT INTO herald.attempt_log (delivery_id, attempt, worker, started_at, outcome, result)
   SELECT id, attempts, p_worker, coalesce(started_at, claimed_at, now()), 'succeeded', result
   FROM done
   RETURNING delivery_id;
