@@ -71,7 +71,11 @@ describe('the suite bites when a protection is removed', () => {
       await workerFreeze(server, 'short', { sabotage: (query) => query(UNFENCED_COMPLETE_MANY) }),
     );
     expect(result.problems).not.toEqual([]);
-    expect(result.contradictions.overwritten_outcome ?? 0).toBeGreaterThan(0);
+    // A success is kept on its delivery's row (migration 0019): a late one overwrites the newer
+    // success there, which shows as a success in the name of a worker that did not run that
+    // attempt; a late one over a logged outcome shows as two outcomes for one attempt.
+    const c = result.contradictions;
+    expect((c.overwritten_outcome ?? 0) + (c.success_by_wrong_worker ?? 0)).toBeGreaterThan(0);
   });
 
   it('network stall, with the listener reconnect disabled: deliveries missed', {

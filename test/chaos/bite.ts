@@ -12,22 +12,20 @@ CREATE OR REPLACE FUNCTION herald.complete_many(
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 BEGIN
+  -- As migration 0019 records a success, on the delivery's row, but for any id it is given.
   RETURN QUERY
   WITH input AS (
     SELECT * FROM unnest(p_ids, p_attempts, p_started_at, p_results) AS x(id, attempt, started_at, result)
-  ),
-  done AS (
-    UPDATE herald.deliveries d
-    SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
-        manual_next = false, finished_at = now(), updated_at = now()
-    FROM input
-    WHERE d.id = input.id
-    RETURNING d.id, d.attempts, d.claimed_at, input.started_at, input.result
   )
-  INSERT INTO herald.attempt_log (delivery_id, attempt, worker, started_at, outcome, result)
-  SELECT id, attempts, p_worker, coalesce(started_at, claimed_at, now()), 'succeeded', result
-  FROM done
-  RETURNING delivery_id;
+  UPDATE herald.deliveries d
+  SET state = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL,
+      manual_next = false, finished_at = now(), updated_at = now(),
+      success_attempt_id = nextval('herald.attempts_id_seq'),
+      success_started_at = coalesce(input.started_at, d.claimed_at, now()),
+      success_worker = p_worker, success_result = input.result, success_manual = false
+  FROM input
+  WHERE d.id = input.id
+  RETURNING d.id;
 END
 $$`;
 

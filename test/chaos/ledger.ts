@@ -37,7 +37,8 @@ export const CONTRADICTIONS: Record<string, string> = {
   succeeded_without_success: `SELECT count(*)::int AS n FROM herald.deliveries d WHERE d.state = 'succeeded'
     AND NOT EXISTS (SELECT 1 FROM herald.attempts a WHERE a.delivery_id = d.id AND a.attempt = d.attempts
                     AND a.outcome = 'succeeded')`,
-  // Two outcomes for one attempt: a late worker overwrote a newer one.
+  // Two outcomes for one attempt: a late worker recorded one over a newer one. (Over a success,
+  // which is kept on the delivery's row, it shows as success_by_wrong_worker below.)
   overwritten_outcome: `SELECT count(*)::int AS n FROM (SELECT 1 FROM herald.attempts
     GROUP BY delivery_id, attempt HAVING count(*) > 1) x`,
   // A success recorded in the name of a worker that did not run that attempt.

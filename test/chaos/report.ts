@@ -53,7 +53,8 @@ ${details.join('\n')}
 
 \`test/chaos.test.ts\` also runs two scenarios with their protection removed, and expects them to fail:
 the freeze scenario against a \`herald.complete_many\` without its fence (state, lease owner,
-attempt) reports overwritten outcomes; the network-stall scenario with the listener's reconnect
+attempt) reports overwritten outcomes (successes in the name of a worker that did not run that
+attempt); the network-stall scenario with the listener's reconnect
 loop disabled (\`HERALD_TEST_DISABLE_LISTENER_RECONNECT=1\`, test-only) and an hour-long poll
 reports lost deliveries.
 `;

@@ -47,7 +47,11 @@ export function providerOutage(server: ChaosServer, scale: ChaosScale): Promise<
       );
       await endSandboxMaintenance(stage.db.db, 'chaos'); // it has ended by its clock too; be sure
       const outageEnd = Date.now();
-      await sleep(2_000);
+      // Outcomes are written in batches, and on a loaded machine the refusals reach the attempt
+      // history seconds after the provider answered: wait for them (bounded) before counting,
+      // rather than for a fixed time.
+      if (await sandboxCount(stage, 'http_status = 503'))
+        await waitFor('the refusals recorded as attempts', () => refusedAttempts(stage), 30_000).catch(() => {});
       const storm = await stormFigures(stage, outageStart, outageEnd, maxMs);
       const problems: string[] = [];
       if (storm.early > 0) problems.push(`${storm.early} retries ran before their backoff`);
@@ -89,6 +93,14 @@ export function providerOutage(server: ChaosServer, scale: ChaosScale): Promise<
 async function sandboxCount(stage: Stage, where: string): Promise<number | undefined> {
   const [row] = await stage.db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM herald.sandbox_messages WHERE ${where}`,
+  );
+  return row!.n > 0 ? row!.n : undefined;
+}
+
+async function refusedAttempts(stage: Stage): Promise<number | undefined> {
+  const [row] = await stage.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM herald.attempts a JOIN herald.deliveries d ON d.id = a.delivery_id
+     WHERE d.subscription = 'email' AND a.error_code = 'postmark_100'`,
   );
   return row!.n > 0 ? row!.n : undefined;
 }
