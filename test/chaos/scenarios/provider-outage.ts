@@ -51,7 +51,9 @@ export function providerOutage(server: ChaosServer, scale: ChaosScale): Promise<
       // history seconds after the provider answered: wait for them (bounded) before counting,
       // rather than for a fixed time.
       if (await sandboxCount(stage, 'http_status = 503'))
-        await waitFor('the refusals recorded as attempts', () => refusedAttempts(stage), 30_000).catch(() => {});
+        await waitFor('the refusals recorded as attempts', () => refusedAttempts(stage), 30_000).catch(
+          () => {},
+        );
       const storm = await stormFigures(stage, outageStart, outageEnd, maxMs);
       const problems: string[] = [];
       if (storm.early > 0) problems.push(`${storm.early} retries ran before their backoff`);
