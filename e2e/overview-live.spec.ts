@@ -250,6 +250,40 @@ test('stopping the worker raises the "no workers" warning once work waits', asyn
   await expect(warning).toBeHidden({ timeout: 30_000 });
 });
 
+test('the live feed starts again from the newest page when the server refuses its cursor', async ({
+  page,
+}) => {
+  // As after an upgrade that changed the cursor's format while the page stayed open: the
+  // first cursor the page sends is refused every time it is sent.
+  let stale: string | null = null;
+  let refused = 0;
+  await page.route(/\/api\/v1\/feed\?.*after=/, async (route) => {
+    const after = new URL(route.request().url()).searchParams.get('after');
+    stale ??= after;
+    if (after !== stale) return route.continue();
+    refused++;
+    await route.fulfill({
+      status: 400,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'invalid_request', message: 'invalid cursor' } }),
+    });
+  });
+  await signIn(page);
+  await page.goto('/live?subscription=email');
+  await expect(liveStatus(page)).toHaveAttribute('data-status', 'live');
+  const feed = page.getByRole('region', { name: /^Recent activity/ });
+  await publish((i) => `stale${i}@example.com`, 2, 'stale');
+  await expect(feed.getByRole('row', { name: /Published email\.send stale-1$/ })).toBeVisible({
+    timeout: 10_000,
+  });
+  expect(refused).toBeGreaterThan(0);
+  // And it keeps following from the new cursor.
+  await publish((i) => `after${i}@example.com`, 1, 'after-stale');
+  await expect(feed.getByRole('row', { name: /Published email\.send after-stale-0$/ })).toBeVisible({
+    timeout: 10_000,
+  });
+});
+
 test('the live feed shows events and outcomes as they happen, filtered, and pauses', async ({ page }) => {
   await signIn(page);
   await page.goto('/live?subscription=email');

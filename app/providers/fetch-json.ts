@@ -12,7 +12,17 @@ export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<T
       typeof body === 'object' && body !== null && 'error' in body
         ? String((body as { error: { message?: unknown } }).error.message ?? response.statusText)
         : response.statusText;
-    throw new Error(`${response.status}: ${message}`);
+    throw new HttpError(response.status, `${response.status}: ${message}`);
   }
   return (await response.json()) as T;
+}
+
+/** A response that was not 2xx; `status` lets callers react to a particular refusal. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { fetchJson } from '@/app/providers/fetch-json';
+import { fetchJson, HttpError } from '@/app/providers/fetch-json';
 import { POLL_MS, useStream } from '@/app/providers/stream';
 import type { Feed } from '@/lib/queries/feed';
 import { listHref } from '../overview/format';
@@ -61,8 +61,17 @@ export function useFeed(filters: FeedFilters, paused: boolean) {
         if (fresh.length) setRows((old) => merge(fresh, old));
         if (feed.events.length < PAGE && feed.attempts.length < PAGE) break;
       }
-    } catch {
-      // The next message or poll tries again; the status pill tells the user if it is down.
+    } catch (error) {
+      // A cursor this server no longer reads (its format changed in an upgrade while the page
+      // stayed open): start again from the newest page. Anything else: the next message or
+      // poll tries again, and the status pill tells the user if the server is down.
+      if (error instanceof HttpError && error.status === 400) {
+        const newest = await fetchJson<Feed>(url()).catch(() => undefined);
+        if (newest) {
+          cursor.current = newest.cursor;
+          setRows(rowsOf(newest));
+        }
+      }
     } finally {
       busy.current = false;
     }
