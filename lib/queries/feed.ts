@@ -68,7 +68,7 @@ export function parseFeedCursor(value: string): FeedCursor {
 export async function feed(db: Executor, f: FeedFilter, showPayloads: boolean): Promise<Feed> {
   // Without a cursor: the newest rows; with one: the rows after it, oldest first so that a burst
   // larger than one page is walked through instead of skipped. Separate statements per
-  // direction keep each one a plain range scan of the primary key.
+  // direction keep each one a plain range scan of an index.
   const after = f.after;
   const eventRange = after ? sql`e.id > ${after.eventId}` : sql`true`;
   const afterTime = after
