@@ -248,7 +248,9 @@ export class Worker extends EventEmitter {
         key: row.key,
         attempt: row.attempt,
         manual: row.manual,
-        publishedAt: row.publishedAt,
+        get publishedAt() {
+          return q.publishedAtOf(row);
+        },
         get signal() {
           return abort.signal;
         },
