@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { booleansLiteral, numbersLiteral, publishedAtOf, textsLiteral } from '../worker/queries';
+import {
+  booleansLiteral,
+  claim,
+  completeMany,
+  numbersLiteral,
+  publishedAtOf,
+  textsLiteral,
+} from '../worker/queries';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
 /**
@@ -61,5 +68,32 @@ describe('array literals of completion batches', () => {
     );
     const at = publishedAtOf({ publishedAtText: row!.text } as Parameters<typeof publishedAtOf>[0]);
     expect(at.getTime()).toBe(Number(row!.ms));
+  });
+
+  it('record each success with its own start time and result, in the order sent', async () => {
+    await t.query(`INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('literals', 'literals.test')`);
+    await t.query(`SELECT herald.publish('literals.test', jsonb_build_object('n', i)) FROM generate_series(1, 5) i`);
+    await t.query(`SELECT herald.register_worker('w-literals', 'test', 1, ARRAY['literals'])`);
+    const rows = await claim(t.pool, 'w-literals', ['literals'], [5]);
+    expect(rows).toHaveLength(5);
+    const base = Date.UTC(2026, 10, 29, 2, 28, 0, 0);
+    const done = rows.map((row, i) => ({
+      row,
+      startedAt: base + i * 1_001,
+      result: { messageId: `m"${i}\\` },
+    }));
+    const completed = await completeMany(t.pool, 'w-literals', done);
+    expect([...completed].sort()).toEqual(rows.map((r) => r.deliveryId).sort());
+    const recorded = await t.query<{ delivery_id: number; ms: string; result: unknown }>(
+      `SELECT delivery_id, (extract(epoch FROM started_at) * 1000)::bigint::text AS ms, result
+       FROM herald.attempts WHERE delivery_id = ANY($1::bigint[])`,
+      [rows.map((r) => r.deliveryId)],
+    );
+    const byDelivery = new Map(recorded.map((r) => [Number(r.delivery_id), r]));
+    done.forEach((d) => {
+      const r = byDelivery.get(d.row.deliveryId)!;
+      expect(Number(r.ms)).toBe(d.startedAt);
+      expect(r.result).toEqual(d.result);
+    });
   });
 });

@@ -31,13 +31,15 @@ export function publishedAtOf(row: ClaimedRow): Date {
 
 export interface Success {
   row: ClaimedRow;
-  startedAt: Date | null;
+  /** Epoch milliseconds (Date.now()): cheaper to take and to send than a Date. */
+  startedAt: number;
   result: unknown;
 }
 
 export interface Failure {
   row: ClaimedRow;
-  startedAt: Date | null;
+  /** Epoch milliseconds; null when the handler never ran (shutdown). */
+  startedAt: number | null;
   failure: ClassifiedFailure;
 }
 
@@ -82,14 +84,18 @@ export async function completeMany(db: Queryable, worker: string, done: Success[
   if (done.length === 0) return new Set();
   const { rows } = await db.query<{ delivery_id: number }>({
     name: 'herald_complete',
-    text: 'SELECT delivery_id FROM herald.complete_many($1, $2, $3, $4, $5::jsonb[], $6)',
+    // Start times travel as epoch milliseconds: formatting a Date as text for every delivery
+    // cost more than PostgreSQL's to_timestamp.
+    text: `SELECT delivery_id FROM herald.complete_many($1, $2, $3,
+             ARRAY(SELECT to_timestamp(ms / 1000) FROM unnest($4::float8[]) WITH ORDINALITY u(ms, i) ORDER BY i),
+             $5::jsonb[], $6)`,
     // Array literals written here rather than by pg, whose generic per-element conversion
     // (and the Date formatting before it) showed up in the worker's profile.
     values: [
       worker,
       numbersLiteral(done.map((d) => d.row.deliveryId)),
       numbersLiteral(done.map((d) => d.row.attempt)),
-      textsLiteral(done.map((d) => d.startedAt?.toISOString() ?? null)),
+      numbersLiteral(done.map((d) => d.startedAt)),
       textsLiteral(done.map((d) => (d.result === null ? null : JSON.stringify(d.result)))),
       // As claimed: saves complete_many reading each delivery again for it.
       booleansLiteral(done.map((d) => d.row.manual)),
@@ -115,7 +121,7 @@ export async function failMany(
       worker,
       failed.map((f) => f.row.deliveryId),
       failed.map((f) => f.row.attempt),
-      failed.map((f) => f.startedAt),
+      failed.map((f) => (f.startedAt === null ? null : new Date(f.startedAt))),
       failed.map((f) => f.failure.error),
       failed.map((f) => f.failure.stack),
       failed.map((f) => f.failure.code),

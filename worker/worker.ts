@@ -235,7 +235,7 @@ export class Worker extends EventEmitter {
     const entry = this.inflight.get(row.deliveryId);
     const abort = new LazyAbort();
     if (entry) entry.abort = abort;
-    const startedAt = new Date();
+    const startedAt = Date.now();
     const timeoutMs = lane.sub.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
