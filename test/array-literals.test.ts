@@ -63,7 +63,7 @@ describe('array literals of completion batches', () => {
 
   it("a claimed row's publishedAt is the event's time, to the millisecond", async () => {
     const [row] = await t.query<{ text: string; ms: string }>(
-      `SELECT ts::text AS text, (extract(epoch FROM ts) * 1000)::bigint::text AS ms
+      `SELECT ts::text AS text, floor(extract(epoch FROM ts) * 1000)::bigint::text AS ms
        FROM (VALUES (timestamptz '2026-11-29 02:28:00.123456+00')) v(ts)`,
     );
     const at = publishedAtOf({ publishedAtText: row!.text } as Parameters<typeof publishedAtOf>[0]);
@@ -71,8 +71,12 @@ describe('array literals of completion batches', () => {
   });
 
   it('record each success with its own start time and result, in the order sent', async () => {
-    await t.query(`INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('literals', 'literals.test')`);
-    await t.query(`SELECT herald.publish('literals.test', jsonb_build_object('n', i)) FROM generate_series(1, 5) i`);
+    await t.query(
+      `INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('literals', 'literals.test')`,
+    );
+    await t.query(
+      `SELECT herald.publish('literals.test', jsonb_build_object('n', i)) FROM generate_series(1, 5) i`,
+    );
     await t.query(`SELECT herald.register_worker('w-literals', 'test', 1, ARRAY['literals'])`);
     const rows = await claim(t.pool, 'w-literals', ['literals'], [5]);
     expect(rows).toHaveLength(5);

@@ -7,7 +7,7 @@ import { createDb } from '../lib/db/client';
 import { Listener } from '../lib/db/listener';
 import { HeraldError } from '../lib/errors';
 import type { Logger } from '../lib/log';
-import type { HandlerContext, Subscription } from '../lib/subscriptions/define';
+import type { Subscription } from '../lib/subscriptions/define';
 import {
   type ClassifiedFailure,
   classifyFailure,
@@ -15,6 +15,8 @@ import {
   PermanentError,
 } from '../lib/subscriptions/errors';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
+import { type Deadline, DeadlineQueue } from './deadlines';
+import { DeliveryContext } from './handler-context';
 import { LazyAbort } from './lazy-abort';
 import * as q from './queries';
 
@@ -57,6 +59,8 @@ interface Lane {
    * through NOTIFY or the poll; a full claim clears this.
    */
   exhausted: boolean;
+  /** Timeouts of the handlers running in this lane. */
+  deadlines: DeadlineQueue;
 }
 
 interface InFlight {
@@ -105,7 +109,13 @@ export class Worker extends EventEmitter {
     super();
     this.id = options.id ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.db = createDb(options.pool);
-    this.lanes = options.subscriptions.map((sub) => ({ sub, queue: [], running: 0, exhausted: false }));
+    this.lanes = options.subscriptions.map((sub) => ({
+      sub,
+      queue: [],
+      running: 0,
+      exhausted: false,
+      deadlines: new DeadlineQueue(),
+    }));
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.defaultLeaseMs = options.defaultLeaseMs ?? 30_000;
     this.prefetch = options.prefetch;
@@ -237,37 +247,28 @@ export class Worker extends EventEmitter {
     if (entry) entry.abort = abort;
     const startedAt = Date.now();
     const timeoutMs = lane.sub.timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
+    let deadline: Deadline | undefined;
     try {
       const payload = this.payloadFor(row);
-      const context: HandlerContext = {
-        deliveryId: row.deliveryId,
-        eventId: row.eventId,
-        subscription: row.subscription,
-        channel: row.channel,
-        key: row.key,
-        attempt: row.attempt,
-        manual: row.manual,
-        get publishedAt() {
-          return q.publishedAtOf(row);
-        },
-        get signal() {
-          return abort.signal;
-        },
-      };
+      const context = new DeliveryContext(row, abort);
       // One promise for the handler and its timeout (cheaper than Promise.race of two).
       const result = await new Promise<unknown>((resolve, reject) => {
-        timer = setTimeout(() => {
-          abort.abort();
-          reject(new HandlerTimeoutError(timeoutMs));
-        }, timeoutMs);
+        deadline = {
+          at: performance.now() + timeoutMs,
+          done: false,
+          expire: () => {
+            abort.abort();
+            reject(new HandlerTimeoutError(timeoutMs));
+          },
+        };
+        lane.deadlines.add(deadline);
         Promise.resolve(lane.sub.handler(payload, context)).then(resolve, reject);
       });
       if (!entry?.abandoned) this.successes.push({ row, startedAt, result: toJson(result) });
     } catch (error) {
       if (!entry?.abandoned) this.failures.push({ row, startedAt, failure: classifyFailure(error) });
     } finally {
-      clearTimeout(timer);
+      if (deadline) lane.deadlines.finish(deadline);
       lane.running--;
       this.flush();
       this.startHandlers(lane);
@@ -524,6 +525,7 @@ export class Worker extends EventEmitter {
     // A flush already under way may have taken its batch before these were queued: keep
     // flushing until nothing is left, so every outcome is recorded before we go.
     while (this.flushing || this.successes.length + this.failures.length > 0) await this.flush();
+    for (const lane of this.lanes) lane.deadlines.clear();
     await q.unregisterWorker(this.options.pool, this.id).catch(() => {});
     this.log.info({ worker: this.id }, 'worker stopped');
   }

@@ -19,21 +19,32 @@ export function defineChannels<const T extends ChannelSchemas>(channels: T): T {
 
 const NUL = '\u0000';
 
-/** PostgreSQL's jsonb refuses the NUL character; find it before the database does. */
-function findNul(value: unknown, path: (string | number)[]): (string | number)[] | undefined {
-  if (typeof value === 'string') return value.includes(NUL) ? path : undefined;
+/**
+ * PostgreSQL's jsonb refuses the NUL character; find it before the database does. The path is
+ * built only on the way back from a hit: this runs for every published and every delivered
+ * payload, and copying the path at each level was most of its cost.
+ */
+function findNul(value: unknown): (string | number)[] | undefined {
+  if (typeof value === 'string') return value.includes(NUL) ? [] : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findNul(value[i], [...path, i]);
-      if (found) return found;
+      const found = findNul(value[i]);
+      if (found) {
+        found.unshift(i);
+        return found;
+      }
     }
     return undefined;
   }
   if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k.includes(NUL)) return [...path, k];
-      const found = findNul(v, [...path, k]);
-      if (found) return found;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      if (key.includes(NUL)) return [key];
+      const found = findNul((value as Record<string, unknown>)[key]);
+      if (found) {
+        found.unshift(key);
+        return found;
+      }
     }
   }
   return undefined;
@@ -62,7 +73,7 @@ export function validatePayload(channels: ChannelSchemas, channel: string, paylo
     }));
     throw new HeraldError('invalid_payload', `payload does not match the schema of "${channel}"`, details);
   }
-  const nul = findNul(result.data, []);
+  const nul = findNul(result.data);
   if (nul) {
     throw new HeraldError('invalid_payload', 'strings may not contain the NUL character (\\u0000)', [
       { path: formatPath(nul), message: 'contains \\u0000' },
