@@ -253,14 +253,7 @@ export class Worker extends EventEmitter {
       const context = new DeliveryContext(row, abort);
       // One promise for the handler and its timeout (cheaper than Promise.race of two).
       const result = await new Promise<unknown>((resolve, reject) => {
-        deadline = {
-          at: performance.now() + timeoutMs,
-          done: false,
-          expire: () => {
-            abort.abort();
-            reject(new HandlerTimeoutError(timeoutMs));
-          },
-        };
+        deadline = new HandlerDeadline(performance.now() + timeoutMs, timeoutMs, abort, reject);
         lane.deadlines.add(deadline);
         Promise.resolve(lane.sub.handler(payload, context)).then(resolve, reject);
       });
@@ -528,6 +521,26 @@ export class Worker extends EventEmitter {
     for (const lane of this.lanes) lane.deadlines.clear();
     await q.unregisterWorker(this.options.pool, this.id).catch(() => {});
     this.log.info({ worker: this.id }, 'worker stopped');
+  }
+}
+
+/**
+ * A handler's timeout: aborts its signal and fails its attempt. A class, not an object literal
+ * with an arrow function: under tsx every named arrow is renamed by a defineProperty call,
+ * once per delivery.
+ */
+class HandlerDeadline implements Deadline {
+  done = false;
+  constructor(
+    readonly at: number,
+    private readonly timeoutMs: number,
+    private readonly abort: LazyAbort,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  expire() {
+    this.abort.abort();
+    this.reject(new HandlerTimeoutError(this.timeoutMs));
   }
 }
 
