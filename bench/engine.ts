@@ -199,12 +199,14 @@ function graphile(name: string, batched: boolean): System {
   let utils: Awaited<ReturnType<typeof makeWorkerUtils>> | undefined;
   let runner: Runner | undefined;
   let pool: pg.Pool | undefined;
+  let utilsPool: pg.Pool | undefined;
   return {
     name,
     async setup(dbUrl, rec) {
       url = dbUrl;
       recorder = rec;
-      utils = await makeWorkerUtils({ connectionString: url, logger: quietGraphile });
+      utilsPool = quietPool(url, 4);
+      utils = await makeWorkerUtils({ pgPool: utilsPool, logger: quietGraphile });
       await utils.migrate();
     },
     async insertBulk(from, to) {
@@ -213,12 +215,7 @@ function graphile(name: string, batched: boolean): System {
       }
     },
     async startWorker() {
-      // Our own pool, ended on stop: graphile's internal one can outlive runner.stop(), and the
-      // database drop after each measurement then kills its idle connections, which an
-      // error-less pool turns into a crash of the whole benchmark.
-      pool = new pg.Pool({ connectionString: url, max: CONCURRENCY + 2 })
-        .on('error', () => {})
-        .on('connect', (client) => client.on('error', () => {}));
+      pool = quietPool(url, CONCURRENCY + 2);
       runner = await runGraphile({
         pgPool: pool,
         concurrency: CONCURRENCY,
@@ -243,8 +240,20 @@ function graphile(name: string, batched: boolean): System {
       await runner?.stop();
       await utils?.release();
       await pool?.end();
+      await utilsPool?.end();
     },
   };
+}
+
+/**
+ * Our own pools for graphile-worker, ended on stop: its internal ones can outlive runner.stop()
+ * and utils.release(), and the database drop after each measurement then kills their idle
+ * connections, which a pool without an error listener turns into a crash of the whole run.
+ */
+function quietPool(url: string, max: number): pg.Pool {
+  return new pg.Pool({ connectionString: url, max })
+    .on('error', () => {})
+    .on('connect', (client) => client.on('error', () => {}));
 }
 
 // --------------------------------------------------------------------------------------- pg-boss
