@@ -57,6 +57,27 @@ export function textsLiteral(values: readonly (string | null)[]): string {
   return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
 }
 
+/**
+ * PostgreSQL stores neither the NUL character (in text or jsonb) nor a lone UTF-16 surrogate (in
+ * jsonb), and a provider's answer or error may hold either. Sent as they are, one such outcome
+ * would fail its whole batch on every retry and hold up every outcome behind it; they are
+ * stored as U+FFFD instead. In JSON.stringify's output both appear only as \u escapes (a
+ * surrogate pair is written as itself); an escaped backslash before "u0000" is text, kept.
+ */
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
+
+export function storableJson(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = JSON.stringify(value);
+  return text.includes('\\u') ? text.replace(UNSTORABLE_ESCAPE, '$1\\ufffd') : text;
+}
+
+export function storableText(value: string): string;
+export function storableText(value: string | null): string | null;
+export function storableText(value: string | null): string | null {
+  return value?.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value;
+}
+
 export interface FailResult {
   outcome: 'failed' | 'dead';
   nextRunAt: Date | null;
@@ -96,7 +117,7 @@ export async function completeMany(db: Queryable, worker: string, done: Success[
       numbersLiteral(done.map((d) => d.row.deliveryId)),
       numbersLiteral(done.map((d) => d.row.attempt)),
       numbersLiteral(done.map((d) => d.startedAt)),
-      textsLiteral(done.map((d) => (d.result === null ? null : JSON.stringify(d.result)))),
+      textsLiteral(done.map((d) => storableJson(d.result))),
       // As claimed: saves complete_many reading each delivery again for it.
       booleansLiteral(done.map((d) => d.row.manual)),
     ],
@@ -122,14 +143,12 @@ export async function failMany(
       failed.map((f) => f.row.deliveryId),
       failed.map((f) => f.row.attempt),
       failed.map((f) => (f.startedAt === null ? null : new Date(f.startedAt))),
-      failed.map((f) => f.failure.error),
-      failed.map((f) => f.failure.stack),
-      failed.map((f) => f.failure.code),
+      failed.map((f) => storableText(f.failure.error)),
+      failed.map((f) => storableText(f.failure.stack)),
+      failed.map((f) => storableText(f.failure.code)),
       failed.map((f) => f.failure.retryAfterMs),
       failed.map((f) => f.failure.permanent),
-      failed.map((f) =>
-        f.failure.result === null || f.failure.result === undefined ? null : JSON.stringify(f.failure.result),
-      ),
+      failed.map((f) => storableJson(f.failure.result)),
     ],
   });
   return new Map(rows.map((r) => [r.delivery_id, { outcome: r.outcome, nextRunAt: r.next_run_at }]));

@@ -49,6 +49,18 @@ export interface ClassifiedFailure {
   result: unknown;
 }
 
+/**
+ * A handler's requested delay as a whole number of milliseconds that PostgreSQL's bigint takes:
+ * NaN asks for nothing (the backoff applies), Infinity for as long as allowed (the database caps
+ * a delay at a day). Anything else would fail the batch that records it, on every retry.
+ */
+function retryAfterOf(error: Error): number | null {
+  if (!(error instanceof RetryableError) || error.retryAfterMs === undefined) return null;
+  const ms = Number(error.retryAfterMs);
+  if (Number.isNaN(ms)) return null;
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.round(ms)));
+}
+
 /** Normalises anything a handler may throw (including non-Error values) once. */
 export function classifyFailure(thrown: unknown): ClassifiedFailure {
   const error =
@@ -60,10 +72,7 @@ export function classifyFailure(thrown: unknown): ClassifiedFailure {
     error: error.message || error.name,
     stack: error.stack ?? null,
     code: typeof withCode.code === 'string' ? withCode.code : null,
-    retryAfterMs:
-      error instanceof RetryableError && error.retryAfterMs !== undefined
-        ? Math.max(0, Math.round(error.retryAfterMs))
-        : null,
+    retryAfterMs: retryAfterOf(error),
     permanent: error instanceof PermanentError,
     result:
       error instanceof PermanentError || error instanceof RetryableError ? (error.result ?? null) : null,
