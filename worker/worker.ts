@@ -19,6 +19,7 @@ import { type Deadline, DeadlineQueue } from './deadlines';
 import { DeliveryContext } from './handler-context';
 import { LazyAbort } from './lazy-abort';
 import * as q from './queries';
+import { degradeFailure, degradeSuccess, recordSplitting } from './record-outcomes';
 
 export interface WorkerOptions {
   /** Pool for claims and completions (a handful of connections is plenty). */
@@ -339,12 +340,41 @@ export class Worker extends EventEmitter {
     while (this.successes.length + this.failures.length > 0) {
       const ok = this.successes.splice(0);
       const bad = this.failures.splice(0);
+      const unrecorded = new Set<number>();
+      const dropped = (item: q.Success | q.Failure, refusal: unknown) => {
+        unrecorded.add(item.row.deliveryId);
+        this.log.error(
+          { deliveryId: item.row.deliveryId, err: errorText(refusal) },
+          'the database refused this outcome even without its result or error text; its lease will expire',
+        );
+      };
       try {
         const [completed, failed] = await Promise.all([
-          q.completeMany(this.options.pool, this.id, ok),
-          q.failMany(this.options.pool, this.id, bad),
+          recordSplitting<q.Success, Set<number>>(ok, {
+            write: (batch) => q.completeMany(this.options.pool, this.id, batch),
+            empty: () => new Set<number>(),
+            merge: (into, more) => new Set([...into, ...more]),
+            degrade: degradeSuccess,
+            dropped,
+          }),
+          recordSplitting<q.Failure, Map<number, q.FailResult>>(bad, {
+            write: (batch) => q.failMany(this.options.pool, this.id, batch),
+            empty: () => new Map<number, q.FailResult>(),
+            merge: (into, more) => new Map([...into, ...more]),
+            degrade: degradeFailure,
+            dropped,
+          }),
         ]);
-        this.settle(ok, bad, completed, failed);
+        if (unrecorded.size === 0) this.settle(ok, bad, completed, failed);
+        else {
+          for (const id of unrecorded) this.inflight.delete(id);
+          this.settle(
+            ok.filter((s) => !unrecorded.has(s.row.deliveryId)),
+            bad.filter((f) => !unrecorded.has(f.row.deliveryId)),
+            completed,
+            failed,
+          );
+        }
         this.settledSinceVacuum += ok.length + bad.length;
         delay = 100;
       } catch (error) {
