@@ -73,13 +73,20 @@ describe('DeadlineQueue', () => {
     expect(expired).toEqual(['slow']);
   });
 
-  it('forgets everything on clear', () => {
+  it('forgets everything on clear, and counts right when a forgotten handler finishes later', () => {
     const queue = new DeadlineQueue();
     const expired: string[] = [];
-    queue.add(deadline(10, expired, 'a'));
+    const a = deadline(10, expired, 'a');
+    queue.add(a);
     queue.clear();
     vi.advanceTimersByTime(100);
     expect(expired).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    queue.finish(a);
+    const b = deadline(10_000, expired, 'b');
+    queue.add(b);
+    queue.finish(b);
+    // Nothing runs: no timer left behind (a miscount would keep it).
     expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -38,8 +38,10 @@ export class DeadlineQueue {
     if (this.live === 0) this.clear();
   }
 
-  /** Forget every deadline (shutdown). */
+  /** Forget every deadline (shutdown, or nothing left running). */
   clear() {
+    // Marked done, so that a handler finishing later does not count itself off again.
+    for (let i = this.head; i < this.items.length; i++) this.items[i]!.done = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.items = [];
