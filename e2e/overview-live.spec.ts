@@ -269,7 +269,13 @@ test('the live feed starts again from the newest page when the server refuses it
     });
   });
   await signIn(page);
+  // The newest page must be in before the events are published: served after them, it would
+  // show them itself, and no cursor would be sent (and refused) at all.
+  const newestPage = page.waitForResponse(
+    (r) => r.url().includes('/api/v1/feed?') && !new URL(r.url()).searchParams.has('after'),
+  );
   await page.goto('/live?subscription=email');
+  await newestPage;
   await expect(liveStatus(page)).toHaveAttribute('data-status', 'live');
   const feed = page.getByRole('region', { name: /^Recent activity/ });
   await publish((i) => `stale${i}@example.com`, 2, 'stale');
