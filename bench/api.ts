@@ -1,11 +1,15 @@
 /**
- * `npm run bench:api [-- --seconds 10 --connections 32 --port 3200 --rounds 2]`
+ * `npm run bench:api [-- --seconds 10 --connections 32 --port 3200 --rounds 2]` (`--help`: options)
  *
  * The HTTP API under autocannon, against the production build started by the real start
  * command (`herald start`: migrations, `next build` when stale, next start and a worker) on a
  * fresh database:
- *   baseline   a bare route handler that parses the JSON body and does one INSERT into a plain
- *              table (/api/v1/bench-baseline, enabled only by HERALD_BENCH_BASELINE=1);
+ *   baseline   a bare HTTP endpoint that parses the JSON body and does one INSERT into a plain
+ *              table of the same database (bench/baseline.ts). It is the benchmark's own
+ *              server, in a child process of its own, not a route of Herald: Herald ships no
+ *              benchmark route. Being plain node:http rather than a Next.js route handler, it
+ *              also leaves out Next's own cost per request, which the ratio now counts as
+ *              Herald's (ratios before issue #18 compared two routes of the same Next server);
  *   publish    POST /api/v1/events with an API key: authentication (one indexed lookup, no
  *              cache), rate limit, validation, publish with fan-out, deliveries in the answer;
  *   batch      POST /api/v1/events/batch with 1,000 events per request.
@@ -15,12 +19,29 @@
  * p99 the median round's; the load average is printed because other work on the machine shows
  * in every figure. The last line is one JSON object.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { createApiKey } from '../lib/auth/api-keys';
 import { createDb, createPool } from '../lib/db/client';
 import { numberFlag, openServer, repoRoot, round, sleep, table } from './common';
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`npm run bench:api [-- options]
+
+The HTTP API (publish, batch) under autocannon against \`herald start\` on a fresh database,
+compared with a bare one-INSERT HTTP endpoint of the benchmark's own on the same database.
+
+  --seconds N             length of each measured round (default 8)
+  --rounds N              alternating baseline/publish rounds (default 3)
+  --connections N         autocannon connections for baseline and publish (default 32)
+  --batch-connections N   connections for the batch endpoint (default 4)
+  --port N                port Herald listens on (default 3200)
+
+DATABASE_URL: a PostgreSQL on 127.0.0.1 (else an embedded one is started).
+`);
+  process.exit(0);
+}
 
 const SECONDS = numberFlag('seconds', 8);
 const CONNECTIONS = Math.floor(numberFlag('connections', 32));
@@ -40,6 +61,7 @@ interface Figures {
 let serverRunning: () => boolean = () => true;
 
 async function cannon(
+  base: string,
   path: string,
   body: string,
   headers: Record<string, string>,
@@ -47,7 +69,7 @@ async function cannon(
   seconds: number,
 ) {
   const result = await autocannon({
-    url: `http://127.0.0.1:${PORT}${path}`,
+    url: `${base}${path}`,
     method: 'POST',
     connections,
     duration: seconds,
@@ -132,6 +154,23 @@ function memorySampler(rootPid: number) {
   };
 }
 
+/** bench/baseline-main.ts as a child process: its own event loop, like Herald's web server. */
+function startBaselineProcess(databaseUrl: string): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { type?: string; url?: string }) => {
+      if (m.type === 'ready' && m.url) resolve(m.url);
+      else reject(new Error(`the baseline server said ${JSON.stringify(m)}`));
+    });
+    child.once('exit', (code) => reject(new Error(`the baseline server exited (${code})`)));
+  });
+  return { child, url };
+}
+
 async function main() {
   const server = await openServer();
   const url = await server.createDatabase('api');
@@ -150,7 +189,6 @@ async function main() {
       ...process.env,
       DATABASE_URL: url,
       PORT: String(PORT),
-      HERALD_BENCH_BASELINE: '1',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -164,15 +202,17 @@ async function main() {
   );
   serverRunning = () => running;
   const pool = createPool(url, { max: 2, applicationName: 'herald-bench' });
+  let baselineChild: ChildProcess | undefined;
   try {
     await Promise.race([
       waitForServer(600_000),
       exited.then(() => Promise.reject(new Error('herald start exited'))),
     ]);
     const db = createDb(pool);
-    await pool.query(
-      'CREATE TABLE IF NOT EXISTS public.bench_baseline (id bigserial PRIMARY KEY, body jsonb NOT NULL)',
-    );
+    const baselineStarted = startBaselineProcess(url);
+    baselineChild = baselineStarted.child;
+    const baselineUrl = await baselineStarted.url;
+    const heraldUrl = `http://127.0.0.1:${PORT}`;
     // One subscription on the channel so every event fans out to one delivery, as in production.
     await pool.query(
       `INSERT INTO herald.subscriptions (name, channel_pattern) VALUES ('bench-sms', 'sms') ON CONFLICT DO NOTHING`,
@@ -191,19 +231,19 @@ async function main() {
     const batch = JSON.stringify({ events: Array.from({ length: BATCH }, () => event) });
 
     // Warm up both paths (JIT, connection pools, prepared statements).
-    await cannon('/api/v1/bench-baseline', one, {}, CONNECTIONS, 3);
-    await cannon('/api/v1/events', one, auth, CONNECTIONS, 3);
+    await cannon(baselineUrl, '/', one, {}, CONNECTIONS, 3);
+    await cannon(heraldUrl, '/api/v1/events', one, auth, CONNECTIONS, 3);
     const memory = memorySampler(herald.pid ?? 0);
     const baselines: Figures[] = [];
     const publishes: Figures[] = [];
     // Alternate short rounds, so load from anything else on the machine hits both sides alike;
     // the ratio compares the totals over all rounds.
     for (let r = 0; r < ROUNDS; r++) {
-      baselines.push(await cannon('/api/v1/bench-baseline', one, {}, CONNECTIONS, SECONDS));
-      publishes.push(await cannon('/api/v1/events', one, auth, CONNECTIONS, SECONDS));
+      baselines.push(await cannon(baselineUrl, '/', one, {}, CONNECTIONS, SECONDS));
+      publishes.push(await cannon(heraldUrl, '/api/v1/events', one, auth, CONNECTIONS, SECONDS));
     }
-    await cannon('/api/v1/events/batch', batch, auth, BATCH_CONNECTIONS, 3);
-    const batchRun = await cannon('/api/v1/events/batch', batch, auth, BATCH_CONNECTIONS, SECONDS);
+    await cannon(heraldUrl, '/api/v1/events/batch', batch, auth, BATCH_CONNECTIONS, 3);
+    const batchRun = await cannon(heraldUrl, '/api/v1/events/batch', batch, auth, BATCH_CONNECTIONS, SECONDS);
     memory.stop();
     const mean = (xs: Figures[], f: (x: Figures) => number) => xs.reduce((a, x) => a + f(x), 0) / xs.length;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -295,6 +335,7 @@ async function main() {
       }),
     );
   } finally {
+    baselineChild?.kill('SIGTERM');
     await pool.end();
     herald.kill('SIGTERM');
     await Promise.race([exited, sleep(15_000)]);

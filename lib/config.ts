@@ -52,8 +52,23 @@ const envSchema = z.object({
   HERALD_API_BODY_LIMIT: positiveInt(256 * 1024),
   /** Requests per minute a new API key may make unless `--rate-limit` says otherwise. */
   HERALD_API_RATE_LIMIT: positiveInt(6_000),
-  /** Enables /api/v1/bench-baseline, the bare-INSERT route `npm run bench:api` compares against. */
-  HERALD_BENCH_BASELINE: z.enum(['0', '1']).default('0'),
+  // Reads are fenced off from publishing (issue 18): dashboard pages and the read API run on a
+  // pool of their own, so a crowd of slow filters can only exhaust that pool, never the
+  // connections publishing and operations use (the worker has a pool of its own in its process).
+  /**
+   * Longest a dashboard or read-API statement may run (ms) before PostgreSQL cancels it and the
+   * caller gets 503 `read_timeout`: a filter that walks whole tables ends instead of holding a
+   * connection and a CPU for minutes.
+   */
+  HERALD_READ_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** Connections each app process opens for reads (the write pool keeps its own 10). */
+  HERALD_READ_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Expensive reads (events explorer and list, deliveries list, dead letters, lookup) one user or
+   * API key may have in flight per app process; more get 429 with Retry-After, so one person
+   * cannot take the whole read pool.
+   */
+  HERALD_READ_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(3),
   /**
    * The zone the dashboard's lookup pages and copied summaries show times in (an IANA name such
    * as Europe/Berlin): support agents read them to customers, so they should be local, not UTC.

@@ -9,7 +9,11 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'unauthorized'
-  | 'forbidden';
+  | 'forbidden'
+  /** A read ran past HERALD_READ_STATEMENT_TIMEOUT_MS, or found no free read connection in time (503). */
+  | 'read_timeout'
+  /** This user or key already has HERALD_READ_CONCURRENCY expensive reads in flight (429). */
+  | 'too_many_reads';
 
 export interface IssueDetail {
   path: string;

@@ -215,7 +215,7 @@ describe('POST /api/v1/events', () => {
     const key = await makeKey(t, 'short-lived', ['publish']);
     expect((await call(eventsRoute.POST, '/api/v1/events', { token: key, body: sms(200) })).status).toBe(201);
     // This process now remembers the key, so the next publish re-checks it in its own statement.
-    await revokeApiKey(t.db, 'short-lived', 'test');
+    await revokeApiKey(t.db, key, 'test'); // by the leaked key itself (its prefix)
     const before = await countRows(t);
     const r = await call(eventsRoute.POST, '/api/v1/events', { token: key, body: sms(201) });
     expect(r.status).toBe(401);
@@ -231,7 +231,7 @@ describe('POST /api/v1/events', () => {
   it('refuses a key revoked between a first request and a second that fails validation', async () => {
     const key = await makeKey(t, 'short-lived-2', ['publish']);
     expect((await call(eventsRoute.POST, '/api/v1/events', { token: key, body: sms(202) })).status).toBe(201);
-    await revokeApiKey(t.db, 'short-lived-2', 'test');
+    await revokeApiKey(t.db, key, 'test'); // by the leaked key itself (its prefix)
     const r = await call(eventsRoute.POST, '/api/v1/events', {
       token: key,
       body: { channel: 'no.such.channel', payload: {} },

@@ -41,9 +41,13 @@ export function cookiesOf(response: Response): string {
     .join('; ');
 }
 
+/** `address`: as Herald's web server records it from the connection (lib/http/client-address.ts). */
 export async function signInAs(email: string, password = PASSWORD, address = '10.0.0.1'): Promise<Response> {
   return signInRoute(
-    request('/api/auth/sign-in', { body: { email, password }, headers: { 'x-forwarded-for': address } }),
+    request('/api/auth/sign-in', {
+      body: { email, password },
+      headers: { 'x-herald-client-address': address },
+    }),
   );
 }
 

@@ -6,7 +6,7 @@ import { PATCH as changeUserRoute } from '../app/api/auth/users/[id]/route';
 import { POST as createUserRoute, GET as listUsersRoute } from '../app/api/auth/users/route';
 import { authenticate } from '../lib/auth/authenticate';
 import { issueSetupLink } from '../lib/auth/setup';
-import { ACCOUNT_FREE_FAILURES, ACCOUNT_LOCK_BASE_SECONDS } from '../lib/auth/throttle';
+import { ACCOUNT_FREE_FAILURES, ACCOUNT_LOCK_BASE_SECONDS, pairKey } from '../lib/auth/throttle';
 import { createUser } from '../lib/auth/users';
 import {
   cookiesOf,
@@ -248,21 +248,22 @@ describe('brute force', () => {
     expect(statuses.slice(ACCOUNT_FREE_FAILURES)).toEqual(Array(20 - ACCOUNT_FREE_FAILURES).fill(429));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(ACCOUNT_LOCK_BASE_SECONDS);
-    // While locked, even the right password (from anywhere) is refused without being checked.
-    expect((await signInAs('target@example.com', PASSWORD, '198.51.100.1')).status).toBe(429);
+    // While locked, even the right password from that address is refused without being checked.
+    expect((await signInAs('target@example.com', PASSWORD, '203.0.113.5')).status).toBe(429);
     expect((await audit('auth.sign_in_refused')).length).toBeGreaterThanOrEqual(15);
 
     // The documented window (30 s for the first lock) passes: move the lock into the past.
     await t.query(
-      `UPDATE herald.sign_in_throttle SET locked_until = now() - interval '1 second' WHERE key = 'account:target@example.com'`,
+      `UPDATE herald.sign_in_throttle SET locked_until = now() - interval '1 second' WHERE key = $1`,
+      [pairKey('target@example.com', '203.0.113.5')],
     );
-    const real = await signInAs('target@example.com', PASSWORD, '198.51.100.1');
+    const real = await signInAs('target@example.com', PASSWORD, '203.0.113.5');
     expect(real.status).toBe(200);
     expect(await authenticate(request('/', { headers: { cookie: cookiesOf(real) } }))).toMatchObject({
       role: 'admin',
     });
     // Success starts the account afresh: one more typo is an ordinary 401, not a lock.
-    expect((await signInAs('target@example.com', 'typo', '198.51.100.1')).status).toBe(401);
+    expect((await signInAs('target@example.com', 'typo', '203.0.113.5')).status).toBe(401);
   });
 
   it('one address spraying many accounts is refused after 50 failures', async () => {

@@ -22,12 +22,13 @@ afterAll(async () => {
 });
 
 it('answers 4xx, not a thrown error, for a delivery time PostgreSQL cannot store', async () => {
-  const { SANDBOX_WEBHOOK_PASSWORD } = await import('../lib/email/config');
+  const { webhookCredentials } = await import('../lib/email/config');
+  const { user, password } = webhookCredentials()!; // the installation's generated sandbox password
   const request = new Request('http://localhost/api/v1/webhooks/postmark', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Basic ${Buffer.from(`postmark:${SANDBOX_WEBHOOK_PASSWORD}`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
     },
     body: JSON.stringify({
       RecordType: 'Delivery',

@@ -35,12 +35,14 @@ describe('herald api-key', () => {
     expect(listed.stdout).toMatch(/checkout\s+[0-9a-f]{8}\s+publish\s+sms,order\.\*/);
     expect(listed.stdout).not.toContain(token);
 
-    const revoked = await runCli(['api-key', 'revoke', 'checkout'], env);
+    // By prefix (hk_<8 hex>), never by name.
+    const prefix = token.slice(0, 11);
+    const revoked = await runCli(['api-key', 'revoke', prefix], env);
     expect(revoked.code).toBe(0);
     expect((await call(eventsRoute.POST, '/api/v1/events', { token, body })).status).toBe(401);
     const json = await runCli(['api-key', 'list', '--json'], env);
     expect(JSON.parse(json.stdout)[0]).toMatchObject({ name: 'checkout', revokedAt: expect.any(String) });
-    expect((await runCli(['api-key', 'revoke', 'checkout'], env)).code).toBe(1);
+    expect((await runCli(['api-key', 'revoke', prefix], env)).code).toBe(1);
   });
 
   it('fails with one line and exit 1 on bad input', async () => {

@@ -18,7 +18,6 @@ const PUBLIC_ROUTES: Record<string, string> = {
   '/api/v1/webhooks/postmark': 'Postmark signs in with HTTP basic auth, checked by the route',
   '/api/v1/openapi.json': 'the API reference',
   '/api/metrics': 'Prometheus scrapers present HERALD_METRICS_TOKEN, checked by the route',
-  '/api/v1/bench-baseline': 'benchmark-only, 404 unless HERALD_BENCH_BASELINE=1',
   '/api/auth/sign-in': 'the way in',
   '/api/auth/setup': 'first run; the setup token is the credential',
 };

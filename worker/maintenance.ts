@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { PRUNE_THROTTLE_SQL } from '../lib/auth/throttle';
 import type { Logger } from '../lib/log';
 
 export interface MaintenanceOptions {
@@ -112,6 +113,8 @@ export class Maintenance {
         total += n;
         if (n === 0 || this.stopped) break;
       }
+      // Sign-in throttle rows whose lock and window are over (lib/auth/throttle.ts).
+      await this.options.pool.query(PRUNE_THROTTLE_SQL);
       if (total > 0) this.options.log.info({ removed: total }, 'retention removed expired history');
     } catch (error) {
       this.options.log.warn({ err: String((error as Error).message) }, 'retention failed');

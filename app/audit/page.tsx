@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { auditActions, listAudit } from '@/lib/auth/audit-log';
 import { guardPage } from '@/lib/auth/guard';
-import { sharedDb } from '@/lib/db/client';
+import { sharedReadDb } from '@/lib/db/client';
 
 export const metadata: Metadata = { title: 'Audit log' };
 export const dynamic = 'force-dynamic';
@@ -22,7 +22,8 @@ const date = (v: string | undefined) => {
 
 /** Read-only: who did what, when, to what and why. Filters live in the URL. */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Search> }) {
-  await guardPage('/audit');
+  // Entries come masked for who reads them (auditEntryFor in lib/auth/audit-log.ts).
+  const me = await guardPage('/audit');
   const q = await searchParams;
   const filter = {
     actor: one(q.actor),
@@ -31,9 +32,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     until: date(one(q.until)),
     before: Number(one(q.before)) || undefined,
   };
-  const db = sharedDb();
+  const db = sharedReadDb();
   const [{ rows, next }, actions] = await Promise.all([
-    listAudit(db, { ...filter, limit: PAGE }),
+    listAudit(db, { ...filter, limit: PAGE }, me),
     auditActions(db),
   ]);
   const more = new URLSearchParams(

@@ -4,8 +4,10 @@ import { type DeadRowView, DeadTable, type PageFilter } from '@/app/_components/
 import { freeze, isWindow, windows } from '@/app/_components/dlq/window';
 import { Empty, Section } from '@/app/_components/section';
 import { guardPage } from '@/lib/auth/guard';
+import { maskedFilterMessage, maskedFiltersIn } from '@/lib/auth/masked-filters';
 import { can } from '@/lib/auth/principal';
-import { sharedDb } from '@/lib/db/client';
+import { sharedReadDb } from '@/lib/db/client';
+import { expensiveRead } from '@/lib/db/reads';
 import { deadFacets, deadGroups, decodeDeadCursor, GROUP_SAMPLE, listDead } from '@/lib/queries/dead-letters';
 
 export const metadata: Metadata = { title: 'Dead letters' };
@@ -35,23 +37,30 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
   };
   const me = await guardPage('/dead-letters', url({ ...filter, error: filter.errorContains }));
   const mask = !can(me, 'read:payloads');
-  const db = sharedDb();
+  // Error texts are masked for viewers, so they cannot search them either (lib/auth/masked-filters.ts).
+  const refused = maskedFiltersIn(!mask, { errorContains: filter.errorContains });
+  const db = sharedReadDb();
   const relative = isWindow(filter.window) ? freeze(filter.window) : undefined;
-  const [groups, page, facets] = await Promise.all([
-    deadGroups(db, { subscription: filter.subscription, channel: filter.channel }),
-    listDead(
-      db,
-      {
-        subscription: filter.subscription,
-        channel: filter.channel,
-        errorContains: filter.errorContains,
-        since: relative ? new Date(relative.since) : undefined,
-      },
-      { cursor: decodeDeadCursor(one(q.cursor)), limit: PAGE },
-      { mask },
-    ),
-    deadFacets(db),
-  ]);
+  // One slot for the page's three reads: they run together and end together.
+  const [groups, page, facets] = await expensiveRead(me, () =>
+    Promise.all([
+      deadGroups(db, { subscription: filter.subscription, channel: filter.channel }),
+      refused.length > 0
+        ? { items: [], next: null }
+        : listDead(
+            db,
+            {
+              subscription: filter.subscription,
+              channel: filter.channel,
+              errorContains: filter.errorContains,
+              since: relative ? new Date(relative.since) : undefined,
+            },
+            { cursor: decodeDeadCursor(one(q.cursor)), limit: PAGE },
+            { mask },
+          ),
+      deadFacets(db),
+    ]),
+  );
   const base = {
     subscription: filter.subscription,
     channel: filter.channel,
@@ -84,7 +93,13 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
         </label>
         <label>
           <span className="mb-1 block">Error contains</span>
-          <input className={input} name="error" defaultValue={filter.errorContains} />
+          <input
+            className={input}
+            name="error"
+            defaultValue={mask ? undefined : filter.errorContains}
+            disabled={mask}
+            title={mask ? 'Needs the permission to see payloads (read:payloads)' : undefined}
+          />
         </label>
         <label>
           <span className="mb-1 block">Died within</span>
@@ -134,13 +149,16 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
                   </td>
                   <td className="px-2 py-2">{g.count.toLocaleString('en')}</td>
                   <td className="px-2 py-2">
-                    <Link
-                      className="underline"
-                      href={url({ ...base, subscription: g.subscription, error: g.errorContains })}
-                      aria-label={`Show ${g.count} dead of ${g.subscription}: ${g.errorContains}`}
-                    >
-                      Show
-                    </Link>
+                    {/* The group's filter is error text: not for who sees errors masked. */}
+                    {!mask && (
+                      <Link
+                        className="underline"
+                        href={url({ ...base, subscription: g.subscription, error: g.errorContains })}
+                        aria-label={`Show ${g.count} dead of ${g.subscription}: ${g.errorContains}`}
+                      >
+                        Show
+                      </Link>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -154,7 +172,11 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
         )}
       </Section>
       <Section title="Dead deliveries">
-        {rows.length === 0 ? (
+        {refused.length > 0 ? (
+          <p role="alert" className="text-red-600">
+            {maskedFilterMessage(refused)}
+          </p>
+        ) : rows.length === 0 ? (
           <Empty>No dead delivery matches these filters.</Empty>
         ) : (
           <DeadTable rows={rows} filter={filter} canBulk={can(me, 'deliveries:bulk')} />

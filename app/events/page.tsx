@@ -2,8 +2,10 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Empty } from '@/app/_components/section';
 import { guardPage } from '@/lib/auth/guard';
+import { mayFilterOnPayloads } from '@/lib/auth/masked-filters';
 import { can } from '@/lib/auth/principal';
-import { sharedDb } from '@/lib/db/client';
+import { sharedReadDb } from '@/lib/db/client';
+import { expensiveRead, read } from '@/lib/db/reads';
 import { deliveryStates } from '@/lib/db/schema';
 import { HeraldError } from '@/lib/errors';
 import { exploreEvents, parseState } from '@/lib/lookup/explore';
@@ -42,16 +44,19 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
     cursor: one(q.cursor),
     limit: PAGE,
   };
-  const db = sharedDb();
+  const db = sharedReadDb();
   let page: Awaited<ReturnType<typeof exploreEvents>> | null = null;
   let problem: string | null = null;
   try {
-    page = await exploreEvents(db, filter, { mask: !can(me, 'read:payloads') });
+    page = await expensiveRead(me, () => exploreEvents(db, filter, { mask: !can(me, 'read:payloads') }));
   } catch (error) {
     if (!(error instanceof HeraldError)) throw error;
     problem = error.message;
   }
-  const facets = await deadFacets(db);
+  const facets = await read(() => deadFacets(db));
+  // Viewers see payloads and error texts masked, so they cannot filter on them either.
+  const payloadFilters = mayFilterOnPayloads(me);
+  const masked = 'Needs the permission to see payloads (read:payloads)';
   const next = new URLSearchParams(
     Object.entries({ ...q, cursor: page?.nextCursor ?? undefined }).filter(
       (e): e is [string, string] => typeof e[1] === 'string',
@@ -101,8 +106,10 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           <input
             className={input}
             name="field"
-            defaultValue={field}
+            defaultValue={payloadFilters ? field : undefined}
             placeholder="customer.email=ann@example.com"
+            disabled={!payloadFilters}
+            title={payloadFilters ? undefined : masked}
           />
         </label>
         <label>
@@ -110,8 +117,10 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           <input
             className={input}
             name="error"
-            defaultValue={filter.errorContains}
+            defaultValue={payloadFilters ? filter.errorContains : undefined}
             placeholder="ErrorCode 406"
+            disabled={!payloadFilters}
+            title={payloadFilters ? undefined : masked}
           />
         </label>
         <label>

@@ -5,7 +5,9 @@ import { CopySummary } from '@/app/_components/timeline/copy-summary';
 import { EventTimeline, VerdictBox } from '@/app/_components/timeline/timeline-view';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
-import { sharedDb } from '@/lib/db/client';
+import { sharedReadDb } from '@/lib/db/client';
+import { expensiveRead } from '@/lib/db/reads';
+import { HeraldError } from '@/lib/errors';
 import { actorView } from '@/lib/lookup/actor';
 import { pageClock } from '@/lib/lookup/clock';
 import { parseLookup } from '@/lib/lookup/parse';
@@ -29,7 +31,16 @@ export default async function LookupPage({
   const clock = pageClock();
   const before =
     typeof params.before === 'string' && /^\d{1,15}$/.test(params.before) ? Number(params.before) : null;
-  const result = query ? await lookup(sharedDb(), query, { mask: !can(me, 'read:payloads') }, before) : null;
+  const mask = !can(me, 'read:payloads');
+  let refused: string | null = null;
+  const result = query
+    ? await expensiveRead(me, () => lookup(sharedReadDb(), query, { mask }, before)).catch((error) => {
+        // Masked data is not searchable by who sees it masked (lib/auth/masked-filters.ts).
+        if (!(error instanceof HeraldError) || error.code !== 'forbidden') throw error;
+        refused = error.message;
+        return null;
+      })
+    : null;
   const pageLink = (b: number | null) =>
     `/lookup?${new URLSearchParams({ q: raw, ...(b ? { before: String(b) } : {}) })}`;
   const actor = actorView(me);
@@ -52,7 +63,20 @@ export default async function LookupPage({
           Look up
         </button>
       </form>
-      {!result && <Empty>Type an order id, a customer's email address, an event id or a business key.</Empty>}
+      {mask && (
+        <p className="mb-4 text-sm text-zinc-600 dark:text-zinc-400">
+          Your role looks up by event id and business key (such as order:1042). Email addresses, order ids
+          inside payloads and idempotency keys need the permission to see payloads.
+        </p>
+      )}
+      {refused && (
+        <p role="alert" className="mb-4 text-red-600">
+          {refused}
+        </p>
+      )}
+      {!result && !refused && (
+        <Empty>Type an order id, a customer's email address, an event id or a business key.</Empty>
+      )}
       {result && result.events.length === 0 && result.before === null && (
         <VerdictBox verdict={notFoundVerdict(result, clock)} label="Lookup verdict" />
       )}

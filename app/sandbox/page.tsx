@@ -4,10 +4,11 @@ import Link from 'next/link';
 import { Empty, Section } from '@/app/_components/section';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
-import { sharedDb } from '@/lib/db/client';
+import { sharedReadDb } from '@/lib/db/client';
 import { sandboxMessages } from '@/lib/db/schema';
 import { emailSettings } from '@/lib/email/config';
 import { maskText } from '@/lib/queries/mask';
+import { maskSandboxMessage } from '@/lib/sandbox/mask';
 import { listSandboxMessages } from '@/lib/sandbox/messages';
 import { getSandboxControls, listInactiveAddresses } from '@/lib/sandbox/settings';
 import { AutoRefresh } from './auto-refresh';
@@ -15,6 +16,7 @@ import { SandboxControlsForm } from './controls';
 import { MessageView } from './message-view';
 import { MessagesTable } from './messages-table';
 import { SandboxState } from './sandbox-state';
+import { SandboxWebhook, sandboxWebhookForAdmins } from './webhook-credentials';
 
 export const metadata: Metadata = { title: 'Sandbox outbox' };
 export const dynamic = 'force-dynamic';
@@ -39,9 +41,9 @@ export default async function SandboxPage({ searchParams }: { searchParams: Prom
   const filter = { status: status as 'accepted' | 'rejected' | undefined, beforeId: positive(one(q.before)) };
   const openId = positive(one(q.message));
   const mask = !can(me, 'read:payloads');
-  const db = sharedDb();
-  const [rows, controls, inactive, opened] = await Promise.all([
-    listSandboxMessages(db, { ...filter, limit: PAGE }),
+  const db = sharedReadDb();
+  const [rows, controls, inactive, found] = await Promise.all([
+    listSandboxMessages(db, { ...filter, limit: PAGE }).then((r) => (mask ? r.map(maskSandboxMessage) : r)),
     getSandboxControls(db),
     listInactiveAddresses(db),
     openId === undefined
@@ -52,6 +54,8 @@ export default async function SandboxPage({ searchParams }: { searchParams: Prom
           .where(eq(sandboxMessages.id, openId))
           .then((r) => r[0]),
   ]);
+  // Recipients, subjects and Postmark's answers quoting them are payload data (lib/sandbox/mask.ts).
+  const opened = found && mask ? maskSandboxMessage(found) : found;
   const link = (extra: Record<string, string | undefined>) => {
     const params = new URLSearchParams(
       Object.entries({ status, ...extra }).filter((e): e is [string, string] => e[1] !== undefined),
@@ -90,6 +94,8 @@ export default async function SandboxPage({ searchParams }: { searchParams: Prom
           />
         </details>
       )}
+
+      {can(me, 'admin') && <SandboxWebhook webhook={sandboxWebhookForAdmins()} />}
 
       {opened && (
         <Section title="Message">

@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { safeNextPath } from '@/lib/auth/safe-next';
 import { Button, Field, Problem, send } from '../account/_form';
 
 export function SignInForm({ next }: { next: string }) {
@@ -19,8 +20,9 @@ export function SignInForm({ next }: { next: string }) {
         });
         setBusy(false);
         if (!sent.ok) return setProblem(sent.message);
-        // A full load, so the layout renders with the new session.
-        window.location.assign(next);
+        // A full load, so the layout renders with the new session. The page checked `next`
+        // already; checked again here against the origin the browser is on, as it will read it.
+        window.location.assign(safeNextPath(next, window.location.origin));
       }}
     >
       <Field label="Email" name="email" type="email" autoComplete="username" required />

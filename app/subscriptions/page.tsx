@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { Empty } from '@/app/_components/section';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
-import { sharedDb } from '@/lib/db/client';
+import { sharedReadDb } from '@/lib/db/client';
 import { pageClock } from '@/lib/lookup/clock';
 import { atMinute } from '@/lib/lookup/format';
 import { retryPolicyInWords } from '@/lib/lookup/retry-words';
@@ -19,7 +19,7 @@ const n = (v: number) => (v >= COUNT_CAP ? `${COUNT_CAP.toLocaleString('en')}+` 
 /** Each subscription: state, queue, recent outcomes, retry policy in words, pause/resume. */
 export default async function SubscriptionsPage() {
   const me = await guardPage('/subscriptions');
-  const db = sharedDb();
+  const db = sharedReadDb();
   const [stats, policies] = await Promise.all([
     subscriptionOverview(db),
     db.execute<{

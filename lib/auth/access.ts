@@ -44,8 +44,6 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/v1/webhooks/postmark': { POST: 'public' },
   /** The API reference, the same for everyone. */
   '/api/v1/openapi.json': { GET: 'public' },
-  /** Answers 404 unless HERALD_BENCH_BASELINE=1 (benchmark machines only). */
-  '/api/v1/bench-baseline': { POST: 'public' },
   /** Checks the password itself; throttled per account and address. */
   '/api/auth/sign-in': { POST: 'public' },
   /** The setup token is the credential. */

@@ -41,7 +41,13 @@ export interface ApiKeyInfo {
   publishChannels: string[];
   rateLimitPerMinute: number;
   createdAt: Date;
+  /** Who created it: an audit actor (`user:ada@example.com`, `cli:deploy`, `setup-link`). */
   createdBy: string | null;
+  /**
+   * The key was created by a person (`user:…`) whose account is now disabled (or gone): nobody
+   * who can still sign in vouches for it, so an admin should review it.
+   */
+  creatorDisabled: boolean;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
 }
@@ -97,6 +103,7 @@ type KeyRow = {
   created_by: string | null;
   revoked_at: Date | string | null;
   last_used_at: Date | string | null;
+  creator_disabled?: boolean | null;
 };
 
 function toInfo(r: KeyRow): ApiKeyInfo {
@@ -109,6 +116,7 @@ function toInfo(r: KeyRow): ApiKeyInfo {
     rateLimitPerMinute: r.rate_limit_per_minute,
     createdAt: asDate(r.created_at),
     createdBy: r.created_by,
+    creatorDisabled: r.creator_disabled === true,
     revokedAt: asDate(r.revoked_at),
     lastUsedAt: asDate(r.last_used_at),
   };
@@ -135,24 +143,99 @@ export async function createApiKey(db: Db, input: NewApiKey): Promise<{ key: Api
   });
 }
 
-export async function listApiKeys(db: Db): Promise<ApiKeyInfo[]> {
-  const { rows } = await db.execute<KeyRow>(sql`SELECT * FROM herald.api_keys ORDER BY name`);
+/**
+ * Whether a key's creator is a person (`user:<email>`) who can no longer sign in: disabled, or
+ * no such account. Emails never change and accounts are never deleted, so the actor names
+ * exactly one account.
+ */
+const creatorDisabledSql = sql`(k.created_by LIKE 'user:%' AND NOT EXISTS (
+  SELECT 1 FROM herald.users u WHERE 'user:' || u.email = k.created_by AND NOT u.disabled))`;
+
+export interface ListApiKeysOptions {
+  /** Only keys whose creator is (true) or is not (false) a disabled person. */
+  creatorDisabled?: boolean;
+}
+
+export async function listApiKeys(db: Db, options: ListApiKeysOptions = {}): Promise<ApiKeyInfo[]> {
+  const filter =
+    options.creatorDisabled === undefined
+      ? sql``
+      : options.creatorDisabled
+        ? sql`WHERE ${creatorDisabledSql}`
+        : sql`WHERE NOT ${creatorDisabledSql}`;
+  const { rows } = await db.execute<KeyRow>(sql`
+    SELECT k.*, ${creatorDisabledSql} AS creator_disabled
+    FROM herald.api_keys k ${filter} ORDER BY k.name`);
   return rows.map(toInfo);
 }
 
-/** Revokes by name or prefix. Takes effect on the next request: every use re-checks the key in the database. */
-export async function revokeApiKey(db: Db, nameOrPrefix: string, actor: string): Promise<ApiKeyInfo | null> {
+/** How a key is named for revocation: exactly one of these, never by its name. */
+export type ApiKeyRef = { id: number; prefix: string | null } | { id: null; prefix: string };
+
+const REF_HELP =
+  "give the key's id (42, id:42) or its 8-character prefix (1a2b3c4d, hk_1a2b3c4d), not its name";
+
+/**
+ * Parses a revocation reference: `42` or `id:42` (the id), `1a2b3c4d` or `hk_1a2b3c4d[_…]` (the
+ * prefix; a whole key works too, to revoke a leaked one). An 8-digit number reads both ways.
+ * Names are refused: a name may be any other key's prefix or id (`api-key create --name 1a2b3c4d`).
+ */
+export function parseApiKeyRef(input: string): ApiKeyRef | null {
+  const ref = input.trim();
+  let m = /^id:([1-9][0-9]{0,14})$/.exec(ref);
+  if (m) return { id: Number(m[1]), prefix: null };
+  m = /^hk_([0-9a-f]{8})(?:_.*)?$/.exec(ref);
+  if (m) return { id: null, prefix: m[1]! };
+  const id = /^[1-9][0-9]{0,14}$/.test(ref) ? Number(ref) : null;
+  const prefix = /^[0-9a-f]{8}$/.test(ref) ? ref : null;
+  if (prefix !== null) return { id, prefix };
+  if (id !== null) return { id, prefix: null };
+  return null;
+}
+
+/**
+ * Revokes ONE key, named by its exact id or prefix (see `parseApiKeyRef`), and audits it. Takes
+ * effect on the next request (every use re-checks the key in the database) and ends the key's open
+ * event streams within seconds. Throws `invalid_request` for anything else (a name), `not_found`,
+ * `conflict` when the reference is ambiguous (an 8-digit string that is one key's id and another's
+ * prefix) or the key is revoked already.
+ */
+export async function revokeApiKey(db: Db, reference: string, actor: string): Promise<ApiKeyInfo> {
+  const ref = parseApiKeyRef(reference);
+  if (!ref)
+    throw new HeraldError(
+      'invalid_request',
+      `"${reference.slice(0, 100)}" is not a key id or prefix: ${REF_HELP}`,
+    );
   return db.transaction(async (tx) => {
     const { rows } = await tx.execute<KeyRow>(sql`
-      UPDATE herald.api_keys SET revoked_at = now()
-      WHERE (name = ${nameOrPrefix} OR prefix = ${nameOrPrefix}) AND revoked_at IS NULL
-      RETURNING *`);
+      SELECT * FROM herald.api_keys
+      WHERE id = ${ref.id ?? 0} OR prefix = ${ref.prefix ?? ''}
+      ORDER BY id
+      FOR UPDATE`);
+    if (rows.length > 1)
+      throw new HeraldError(
+        'conflict',
+        `"${reference}" is ambiguous: it is the id of "${rows.find((r) => Number(r.id) === ref.id)?.name}" and the prefix of "${rows.find((r) => r.prefix === ref.prefix)?.name}"; use id:${ref.id} or hk_${ref.prefix}`,
+      );
     const row = rows[0];
-    if (!row) return null;
+    if (!row)
+      throw new HeraldError(
+        'not_found',
+        `no API key with ${ref.prefix ? `prefix ${ref.prefix}` : ''}${ref.prefix && ref.id ? ' or ' : ''}${ref.id ? `id ${ref.id}` : ''}`,
+      );
+    if (row.revoked_at !== null)
+      throw new HeraldError(
+        'conflict',
+        `API key "${row.name}" (prefix ${row.prefix}) was already revoked at ${asDate(row.revoked_at)?.toISOString()}`,
+      );
+    const { rows: updated } = await tx.execute<KeyRow>(sql`
+      UPDATE herald.api_keys SET revoked_at = now() WHERE id = ${row.id} RETURNING *`);
     await tx.execute(sql`
-      INSERT INTO herald.audit_log (actor, action, target)
-      VALUES (${actor}, 'api_key.revoke', ${`api-key:${row.name}`})`);
-    return toInfo(row);
+      INSERT INTO herald.audit_log (actor, action, target, details)
+      VALUES (${actor}, 'api_key.revoke', ${`api-key:${row.name}`},
+              ${JSON.stringify({ id: Number(row.id), prefix: row.prefix })}::jsonb)`);
+    return toInfo(updated[0]!);
   });
 }
 

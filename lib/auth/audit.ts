@@ -24,4 +24,16 @@ export async function recordAudit(db: Executor, entry: AuditEntry): Promise<void
 }
 
 export const userActor = (email: string) => `user:${email}`;
-export const userTarget = (email: string) => `user:${email}`;
+
+/** The target of an entry about someone who typed text that is not an email address. */
+export const UNKNOWN_ACCOUNT_TARGET = 'user:(unknown account)';
+const EMAIL_SHAPE = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+export const isAuditableEmail = (text: string) => text.length <= 254 && EMAIL_SHAPE.test(text);
+
+/**
+ * `user:<email>`. What a failed sign-in typed into the email field is recorded only when it has
+ * the shape of an email address: anything else names no account and may be a password typed in
+ * the wrong field, which must not land in an append-only log (issue #18).
+ */
+export const userTarget = (email: string) =>
+  isAuditableEmail(email) ? `user:${email}` : UNKNOWN_ACCOUNT_TARGET;

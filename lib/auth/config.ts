@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import type { BlockList } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustedProxies } from '../http/client-address';
 
 /**
  * Sign-in settings, validated once like lib/config.ts. They live here rather than in the shared
@@ -19,9 +21,32 @@ const authEnvSchema = z.object({
     .min(1)
     .max(24 * 90)
     .default(12),
+  /**
+   * Proxies in front of Herald whose X-Forwarded-For is believed (comma-separated addresses and
+   * CIDR ranges). Unset: the client's address is the connection's, whatever headers say, because
+   * any client can send X-Forwarded-For and would otherwise pick the address it is throttled as.
+   */
+  HERALD_TRUSTED_PROXIES: trustedProxiesSchema().optional(),
+  /**
+   * Password hashes (sign-in, password change) run at once per web process; more get 429 at once.
+   * Each scrypt hash takes 32 MiB and a libuv thread that file and DNS work also need, in the
+   * process that serves publishes: a burst of sign-ins must not starve it.
+   */
+  HERALD_PASSWORD_HASHES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(2),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HERALD_DATA_DIR: z.string().min(1).default('.herald'),
 });
+
+function trustedProxiesSchema() {
+  return z.string().transform((value, ctx): BlockList => {
+    try {
+      return parseTrustedProxies(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
 
 export interface AuthSettings {
   secret: string;
@@ -30,6 +55,7 @@ export interface AuthSettings {
   secureCookies: boolean;
   sessionSeconds: number;
   dataDir: string;
+  passwordHashesAtOnce: number;
 }
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -40,14 +66,16 @@ export function isLocalDevelopmentUrl(url: string): boolean {
 }
 
 /**
- * The secret when HERALD_AUTH_SECRET is unset: generated once and kept in HERALD_DATA_DIR
- * (mode 0600), next to the embedded database it protects. `npm start` then works with no
- * set-up and sessions survive restarts; the web processes of one machine share the file.
- * Instances on several machines must set HERALD_AUTH_SECRET, or each would reject the others'
- * cookies. Created with O_EXCL so two processes starting at once agree on one value.
+ * A secret of this installation, generated once and kept in HERALD_DATA_DIR (mode 0600) as
+ * `name`, next to the embedded database it protects: the auth secret when HERALD_AUTH_SECRET is
+ * unset (`auth-secret`), the sandbox's Postmark webhook password when POSTMARK_WEBHOOK_PASSWORD
+ * is (`postmark-webhook-password`, lib/email/config.ts). `npm start` then works with no set-up,
+ * the value survives restarts, and the processes of one machine (web, worker, sandbox) share the
+ * file. Instances on several machines must configure the value, or each would have its own.
+ * Created with O_EXCL so two processes starting at once agree on one value.
  */
-export function persistedSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'auth-secret');
+export function persistedSecret(dataDir: string, name = 'auth-secret'): string {
+  const file = path.join(dataDir, name);
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch (error) {
@@ -77,7 +105,21 @@ export function parseAuthSettings(env: Record<string, string | undefined>): Auth
     secureCookies: !isLocalDevelopmentUrl(publicUrl),
     sessionSeconds: cfg.HERALD_SESSION_HOURS * 3600,
     dataDir: cfg.HERALD_DATA_DIR,
+    passwordHashesAtOnce: cfg.HERALD_PASSWORD_HASHES_AT_ONCE,
   };
+}
+
+/**
+ * HERALD_TRUSTED_PROXIES alone, for the web server (scripts/web/server.ts): it needs no secret and
+ * must not create one. Throws on an invalid list, like parseAuthSettings.
+ */
+export function trustedProxies(env: Record<string, string | undefined>): BlockList | undefined {
+  const value = env.HERALD_TRUSTED_PROXIES;
+  if (!value) return undefined;
+  const result = trustedProxiesSchema().safeParse(value);
+  if (!result.success)
+    throw new Error(`Invalid configuration — HERALD_TRUSTED_PROXIES: ${result.error.issues[0]?.message}`);
+  return result.data;
 }
 
 let cached: AuthSettings | undefined;

@@ -65,6 +65,11 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
   /** API keys with `publish`: the channel patterns they may publish to (`order.*`, `*`). */
   publishPatterns?: readonly string[];
+  /**
+   * People: the session this request came with, so that a long-lived response (the event
+   * stream) can re-check that it still exists (lib/auth/still-valid.ts).
+   */
+  sessionId?: string;
 }
 
 export function can(principal: Principal, permission: Permission): boolean {

@@ -9,9 +9,16 @@ export interface SessionUser {
   email: string;
   role: Role;
   disabled: boolean;
+  /** The session row behind the cookie (better-auth's session id, not its token). */
+  sessionId?: string;
 }
 
-export function userPrincipal(user: { id: string; email: string; role: Role }): Principal {
+export function userPrincipal(user: {
+  id: string;
+  email: string;
+  role: Role;
+  sessionId?: string;
+}): Principal {
   return {
     kind: 'user',
     id: user.id,
@@ -19,6 +26,7 @@ export function userPrincipal(user: { id: string; email: string; role: Role }): 
     actor: `user:${user.email}`,
     role: user.role,
     permissions: new Set(rolePermissions[user.role]),
+    ...(user.sessionId === undefined ? {} : { sessionId: user.sessionId }),
   };
 }
 
@@ -38,7 +46,13 @@ export async function sessionUser(headers: Headers): Promise<SessionUser | null>
   if (!session) return null;
   const role = asRole(session.user.role);
   if (!role || session.user.disabled === true) return null;
-  return { id: session.user.id, email: session.user.email, role, disabled: false };
+  return {
+    id: session.user.id,
+    email: session.user.email,
+    role,
+    disabled: false,
+    sessionId: session.session.id,
+  };
 }
 
 /**

@@ -17,6 +17,12 @@ export interface PoolOptions {
   applicationName?: string;
   /** Fail a query that gets no answer in this time (a silently dead connection would hang forever). */
   queryTimeoutMs?: number;
+  /** PostgreSQL cancels any statement running longer (SQLSTATE 57014); set per connection at start-up. */
+  statementTimeoutMs?: number;
+  /** Every transaction is read-only: a write by mistake fails, as it would on a replica. */
+  readOnly?: boolean;
+  /** Longest wait for a connection (a free one from the pool, or a new one); default 10 s. */
+  connectionTimeoutMs?: number;
 }
 
 export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
@@ -25,8 +31,12 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     max: options.max ?? 10,
     keepAlive: true,
     application_name: options.applicationName ?? 'herald',
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     query_timeout: options.queryTimeoutMs,
+    // Startup parameters, not SET: they hold for the whole session without a round trip, and
+    // survive anything that resets session state.
+    ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next checkout simply opens a new connection.
@@ -58,4 +68,46 @@ export function sharedPool(): pg.Pool {
 export function sharedDb(): Db {
   holder.heraldDb ??= createDb(sharedPool());
   return holder.heraldDb;
+}
+
+/**
+ * Where reads go. Today the primary (DATABASE_URL); this is the one seam a read replica will
+ * plug into (HERALD_READ_DATABASE_URL), so nothing else may open read connections on its own.
+ */
+export function readDatabaseUrl(): string {
+  return databaseUrl();
+}
+
+const readHolder = globalThis as unknown as { heraldReadPool?: pg.Pool; heraldReadDb?: Db };
+
+/**
+ * The read pool: every dashboard page query and every read API route (events, deliveries,
+ * lookup, dead letters, audit, overview, feed) runs here, never on `sharedPool()`. Its own
+ * connections (HERALD_READ_POOL_SIZE), so slow reads queue against each other and never take
+ * the connections publishing, operations and sign-in use; each statement is cancelled after
+ * HERALD_READ_STATEMENT_TIMEOUT_MS (lib/db/reads.ts turns that into 503 `read_timeout`); every
+ * transaction is read-only, as on a replica. Waiting for a free connection is bounded by the
+ * same timeout, so a request ends within about twice it.
+ */
+export function sharedReadPool(): pg.Pool {
+  if (!readHolder.heraldReadPool) {
+    const c = config();
+    const timeout = c.HERALD_READ_STATEMENT_TIMEOUT_MS;
+    readHolder.heraldReadPool = createPool(readDatabaseUrl(), {
+      max: c.HERALD_READ_POOL_SIZE,
+      applicationName: 'herald-read',
+      statementTimeoutMs: timeout,
+      readOnly: true,
+      connectionTimeoutMs: Math.max(timeout, 1_000),
+      // The server cancels at `timeout`; this only catches a connection that went silent.
+      queryTimeoutMs: timeout + 10_000,
+    });
+  }
+  return readHolder.heraldReadPool;
+}
+
+/** Drizzle over the read pool; see `sharedReadPool`. */
+export function sharedReadDb(): Db {
+  readHolder.heraldReadDb ??= createDb(sharedReadPool());
+  return readHolder.heraldReadDb;
 }

@@ -1,13 +1,11 @@
+import path from 'node:path';
+import { persistedSecret } from '../auth/config';
 import { type Config, config } from '../config';
 
 export const POSTMARK_API_URL = 'https://api.postmarkapp.com';
 
-/**
- * The webhook password the sandbox and the app agree on when none is configured. Only ever
- * used in sandbox mode (no POSTMARK_SERVER_TOKEN): with a real token, webhooks need a
- * configured password, else every post is refused.
- */
-export const SANDBOX_WEBHOOK_PASSWORD = 'herald-sandbox-webhook';
+/** The file in HERALD_DATA_DIR that holds the sandbox's webhook password. */
+export const SANDBOX_WEBHOOK_PASSWORD_FILE = 'postmark-webhook-password';
 
 export interface EmailSettings {
   /** True when email goes to the local sandbox rather than to Postmark. */
@@ -36,11 +34,33 @@ export interface WebhookCredentials {
   password: string;
 }
 
-/** The basic-auth credentials Postmark's webhooks must carry; undefined refuses every post. */
+const generated = new Map<string, string>();
+
+/**
+ * The webhook password the sandbox and the app agree on when none is configured: random, one per
+ * installation, generated on first use and kept in HERALD_DATA_DIR beside the auth secret (mode
+ * 0600). The start command runs the app and the sandbox from the same folder, so both read the
+ * same file. Cached per folder: the route asks on every webhook.
+ */
+export function sandboxWebhookPassword(dataDir: string): string {
+  const key = path.resolve(dataDir);
+  let password = generated.get(key);
+  if (password === undefined) {
+    password = persistedSecret(dataDir, SANDBOX_WEBHOOK_PASSWORD_FILE);
+    generated.set(key, password);
+  }
+  return password;
+}
+
+/**
+ * The basic-auth credentials Postmark's webhooks must carry; undefined refuses every post.
+ * POSTMARK_WEBHOOK_PASSWORD when set; else, in sandbox mode only (no POSTMARK_SERVER_TOKEN), the
+ * installation's generated password. With a real token and no password, every post is refused.
+ */
 export function webhookCredentials(cfg: Config = config()): WebhookCredentials | undefined {
   const password =
     cfg.POSTMARK_WEBHOOK_PASSWORD ??
-    (cfg.POSTMARK_SERVER_TOKEN === undefined ? SANDBOX_WEBHOOK_PASSWORD : undefined);
+    (cfg.POSTMARK_SERVER_TOKEN === undefined ? sandboxWebhookPassword(cfg.HERALD_DATA_DIR) : undefined);
   return password === undefined ? undefined : { user: cfg.POSTMARK_WEBHOOK_USER, password };
 }
 

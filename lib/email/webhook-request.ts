@@ -1,5 +1,7 @@
 import { formatPath } from '../channels/registry';
 import type { Executor } from '../db/client';
+import { readLimited } from '../http/body';
+import { HttpError } from '../http/errors';
 import type { WebhookCredentials } from './config';
 import { checkBasicAuth, postmarkWebhook, storePostmarkWebhook } from './webhooks';
 
@@ -32,9 +34,17 @@ export async function receivePostmarkWebhook(
       'WWW-Authenticate': 'Basic realm="herald-webhooks", charset="UTF-8"',
     });
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-    return problem(413, 'invalid_request', 'the body is too large');
+  // Read while counting, not all first: a body with no Content-Length (or a false one) that
+  // never ends gets 413 once past the limit, instead of filling the memory.
+  let bytes: Uint8Array;
+  try {
+    bytes = await readLimited(request, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 413)
+      return problem(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    throw error;
+  }
+  const text = new TextDecoder().decode(bytes);
   // PostgreSQL's jsonb refuses \u0000: answer clearly instead of failing in the database.
   if (text.includes('\\u0000')) return problem(400, 'invalid_payload', 'strings may not contain \\u0000');
   let json: unknown;

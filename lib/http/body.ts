@@ -9,7 +9,12 @@ function isJson(contentType: string | null): boolean {
   return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }
 
-async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+/**
+ * The body's bytes, read chunk by chunk: 413 (HttpError) as soon as a declared or counted size
+ * passes `limit`, cancelling the stream there, so a client cannot make us buffer more. Also
+ * used by the Postmark webhook (lib/email/webhook-request.ts).
+ */
+export async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   const tooLarge = () => new HttpError(413, 'payload_too_large', `the body is larger than ${limit} bytes`);
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();

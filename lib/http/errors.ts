@@ -37,6 +37,9 @@ const statusOf: Record<ErrorCode, number> = {
   conflict: 409,
   unauthorized: 401,
   forbidden: 403,
+  // Read load (lib/db/reads.ts): the database is fine, the request may be retried later.
+  read_timeout: 503,
+  too_many_reads: 429,
 };
 
 export interface ErrorBody {
@@ -79,8 +82,16 @@ let log: ReturnType<typeof createLogger> | undefined;
 export function toErrorResponse(error: unknown): Response {
   if (error instanceof HttpError)
     return errorJson(error.status, error.code, error.message, error.details, error.headers);
-  if (error instanceof HeraldError)
-    return errorJson(statusOf[error.code], error.code, error.message, error.details);
+  if (error instanceof HeraldError) {
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return errorJson(
+      statusOf[error.code],
+      error.code,
+      error.message,
+      error.details,
+      typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : undefined,
+    );
+  }
   // Input validation should catch bad data first; if some still reaches PostgreSQL, a data
   // exception (class 22: bad encoding, out-of-range value) or a constraint (class 23) is the
   // client's input, not our failure, and the statement wrote nothing.

@@ -356,7 +356,7 @@ export interface components {
     BulkReplayRequest: {
       subscription?: string;
       channel?: string;
-      /** @description Case-insensitive substring of the last error */
+      /** @description Case-insensitive substring of the last error; needs read:payloads (403 without) */
       errorContains?: string;
       /**
        * Format: date-time
@@ -413,6 +413,7 @@ export interface operations {
     parameters: {
       query?: {
         channel?: string;
+        /** @description Exact business key. Without read:payloads, a key holding an email address or phone number (masked in answers) is refused with 403 */
         key?: string;
         /** @description Events with a delivery to this subscription */
         subscription?: string;
@@ -468,8 +469,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A read ran past HERALD_READ_STATEMENT_TIMEOUT_MS or found no free read connection (`read_timeout`); narrow the filters or retry after Retry-After */
+      503: {
         headers: {
           /** @description Seconds to wait */
           'Retry-After'?: number;
@@ -569,7 +581,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
         headers: {
           /** @description Seconds to wait */
@@ -667,7 +679,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
         headers: {
           /** @description Seconds to wait */
@@ -728,8 +740,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A read ran past HERALD_READ_STATEMENT_TIMEOUT_MS or found no free read connection (`read_timeout`); narrow the filters or retry after Retry-After */
+      503: {
         headers: {
           /** @description Seconds to wait */
           'Retry-After'?: number;
@@ -798,8 +821,19 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A read ran past HERALD_READ_STATEMENT_TIMEOUT_MS or found no free read connection (`read_timeout`); narrow the filters or retry after Retry-After */
+      503: {
         headers: {
           /** @description Seconds to wait */
           'Retry-After'?: number;
@@ -887,7 +921,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
         headers: {
           /** @description Seconds to wait */
@@ -988,7 +1022,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
         headers: {
           /** @description Seconds to wait */
@@ -1089,7 +1123,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
         headers: {
           /** @description Seconds to wait */
@@ -1190,7 +1224,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
         headers: {
           /** @description Seconds to wait */
@@ -1291,7 +1325,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
         headers: {
           /** @description Seconds to wait */
@@ -1392,7 +1426,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Over the key's rate limit; see Retry-After */
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
       429: {
         headers: {
           /** @description Seconds to wait */

@@ -24,7 +24,10 @@ const errors = {
   '413': 'Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB)',
   '415': 'Body is not application/json',
   '422': 'Validation failed: details list each field path (and index in a batch)',
-  '429': "Over the key's rate limit; see Retry-After",
+  '429':
+    "Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After",
+  '503':
+    'A read ran past HERALD_READ_STATEMENT_TIMEOUT_MS or found no free read connection (`read_timeout`); narrow the filters or retry after Retry-After',
 } as const;
 
 function errorResponses(codes: (keyof typeof errors)[]): Json {
@@ -34,7 +37,7 @@ function errorResponses(codes: (keyof typeof errors)[]): Json {
       c,
       {
         description: errors[c],
-        ...(c === '429' ? { headers: retryAfter } : {}),
+        ...(c === '429' || c === '503' ? { headers: retryAfter } : {}),
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       },
     ]),
@@ -161,7 +164,7 @@ export function openApiDocument(): Json {
           parameters: queryParameters(EventsQuery),
           responses: {
             ...ok('200', 'A page of events', 'EventPage'),
-            ...errorResponses(['401', '403', '422', '429']),
+            ...errorResponses(['401', '403', '422', '429', '503']),
           },
         },
       },
@@ -185,7 +188,7 @@ export function openApiDocument(): Json {
           responses: {
             ...ok('200', 'The event', 'EventDetail'),
             '404': { description: 'Not found', content: json(ref('Error')) },
-            ...errorResponses(['401', '403', '429']),
+            ...errorResponses(['401', '403', '429', '503']),
           },
         },
       },
@@ -196,7 +199,7 @@ export function openApiDocument(): Json {
           parameters: queryParameters(DeliveriesQuery),
           responses: {
             ...ok('200', 'A page of deliveries', 'DeliveryPage'),
-            ...errorResponses(['401', '403', '422', '429']),
+            ...errorResponses(['401', '403', '422', '429', '503']),
           },
         },
       },

@@ -2,13 +2,15 @@ import { findActiveApiKey, forgetApiKey, type SeenApiKey } from '../auth/api-key
 import { takeToken } from '../auth/api-keys-rate-limit';
 import { type Authenticated, authenticateRequest, bearerToken } from '../auth/authenticate';
 import { type Permission, type Principal, requirePermission } from '../auth/principal';
-import { type Db, sharedDb } from '../db/client';
+import { type Db, sharedDb, sharedReadDb } from '../db/client';
+import { expensiveRead, read } from '../db/reads';
 import { HeraldError } from '../errors';
 import { errorJson, HttpError, toErrorResponse } from './errors';
 
 export interface RouteContext<P> {
   request: Request;
   principal: Principal;
+  /** The write pool, or the read pool for routes declared with `reads`. */
   db: Db;
   params: P;
   /**
@@ -27,6 +29,13 @@ export interface RouteOptions {
    * answer other than that write's success verifies the key before it is given.
    */
   keyCheckedByWrite?: boolean;
+  /**
+   * The handler only reads: its `db` is the read pool (statement timeout → 503 `read_timeout`).
+   * `'expensive'` (filters that may walk whole tables) also takes one of the principal's
+   * HERALD_READ_CONCURRENCY slots (429 `too_many_reads` beyond). Authentication stays on the
+   * write pool.
+   */
+  reads?: 'cheap' | 'expensive';
 }
 
 const unauthorized = () =>
@@ -87,13 +96,11 @@ export function withRoute<P = Record<string, never>>(
       }
       requirePermission(auth.principal, options.permission);
       const params = (await context?.params) ?? ({} as P);
-      return await handler({
-        request,
-        principal: auth.principal,
-        db,
-        params,
-        unverifiedKey: auth.unverifiedKey,
-      });
+      const go = (on: Db) =>
+        handler({ request, principal: auth.principal, db: on, params, unverifiedKey: auth.unverifiedKey });
+      if (options.reads === 'expensive') return await expensiveRead(auth.principal, () => go(sharedReadDb()));
+      if (options.reads === 'cheap') return await read(() => go(sharedReadDb()));
+      return await go(db);
     }
   };
 }

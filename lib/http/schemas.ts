@@ -78,7 +78,10 @@ const cursor = text(200).optional().meta({ description: 'nextCursor from the pre
 
 export const EventsQuery = z.strictObject({
   channel: text(200).optional(),
-  key: text(500).optional(),
+  key: text(500).optional().meta({
+    description:
+      'Exact business key. Without read:payloads, a key holding an email address or phone number (masked in answers) is refused with 403',
+  }),
   subscription: text(100).optional().meta({ description: 'Events with a delivery to this subscription' }),
   state: deliveryState.optional().meta({ description: 'Events with a delivery in this state' }),
   since: isoTime.optional().meta({ description: 'Created at or after' }),
@@ -175,7 +178,9 @@ export const BulkReplayRequest = z
   .strictObject({
     subscription: text(100).optional(),
     channel: text(200).optional(),
-    errorContains: text(500).optional().meta({ description: 'Case-insensitive substring of the last error' }),
+    errorContains: text(500).optional().meta({
+      description: 'Case-insensitive substring of the last error; needs read:payloads (403 without)',
+    }),
     since: isoTime.optional().meta({ description: 'Died at or after' }),
     until: isoTime.optional().meta({ description: 'Died before' }),
     ids: z.array(positiveId).min(1).max(10_000).optional(),

@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { assertMayFilter } from '../auth/masked-filters';
 import type { Executor } from '../db/client';
 import { type DeliveryState, deliveryStates } from '../db/schema';
 import { decodeCursor, pageOf } from '../queries/cursor';
@@ -23,6 +24,12 @@ export function parseState(v: string | undefined): DeliveryState | undefined {
 }
 
 export async function exploreEvents(db: Executor, f: ExploreFilter, o: ReadOptions) {
+  // Masked data is not filterable either (lib/auth/masked-filters.ts): refused before any read.
+  assertMayFilter(!o.mask, {
+    key: f.key,
+    errorContains: f.errorContains,
+    payload: f.path && f.value !== undefined ? `${f.path}=${f.value}` : undefined,
+  });
   const pathParts = f.path?.split('.').filter(Boolean) ?? [];
   if (pathParts.length === 0 && !f.errorContains) return listEvents(db, f, o);
   const where: SQL[] = [sql`true`];

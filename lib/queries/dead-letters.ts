@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { assertMayFilter } from '../auth/masked-filters';
 import type { Executor } from '../db/client';
 import type { DeadFilter } from '../operations/deliveries';
 import type { ReadOptions } from './events';
@@ -77,6 +78,7 @@ export async function listDead(
   page: { cursor: DeadCursor | null; limit: number },
   o: ReadOptions,
 ): Promise<{ items: DeadRow[]; next: string | null }> {
+  assertMayFilter(!o.mask, { errorContains: f.errorContains });
   const after = page.cursor
     ? sql`AND (d.finished_at, d.id) < (${page.cursor.finishedAt}::timestamptz, ${page.cursor.id})`
     : sql``;

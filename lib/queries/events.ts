@@ -1,8 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { assertMayFilter } from '../auth/masked-filters';
 import type { Executor } from '../db/client';
 import type { DeliveryState } from '../db/schema';
 import { decodeCursor, pageOf } from './cursor';
-import { maskKey, maskText, maskValue } from './mask';
+import { maskIdempotencyKey, maskKey, maskText, maskValue } from './mask';
 import { asDate } from './time';
 
 export interface ReadOptions {
@@ -73,6 +74,8 @@ const deliveriesOf = sql`(
  * over a long history is better served by `listDeliveries`, which has its own indexes.
  */
 export async function listEvents(db: Executor, f: EventFilter, o: ReadOptions) {
+  // A key the caller sees masked is not filterable by them (lib/auth/masked-filters.ts).
+  assertMayFilter(!o.mask, { key: f.key });
   const where: SQL[] = [sql`true`];
   if (f.cursor) where.push(sql`e.id < ${decodeCursor(f.cursor)}`);
   if (f.channel) where.push(sql`e.channel = ${f.channel}`);
@@ -143,7 +146,7 @@ export async function getEvent(db: Executor, id: number, o: ReadOptions) {
   const hide = (s: string | null) => (o.mask && s !== null ? maskText(s) : s);
   return {
     ...summary,
-    idempotencyKey: event.idempotency_key,
+    idempotencyKey: o.mask ? maskIdempotencyKey(event.idempotency_key) : event.idempotency_key,
     deliveries: deliveries.map((d) => ({
       id: d.id,
       eventId: event.id,

@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { lookupFor } from '../auth/masked-filters';
 import { channels } from '../channels';
 import type { Executor } from '../db/client';
 import type { AttemptOutcome, DeliveryState, EmailRecordType } from '../db/schema';
@@ -11,7 +12,7 @@ import type {
   TimelineEvent,
 } from '../lookup/timeline';
 import type { ReadOptions } from './events';
-import { maskKey, maskText, maskValue } from './mask';
+import { maskIdempotencyKey, maskKey, maskText, maskValue } from './mask';
 
 /**
  * Lookup by what support staff have on the phone. Each candidate match is one index probe
@@ -230,7 +231,7 @@ export async function loadTimelines(
     id: e.id,
     channel: e.channel,
     key: o.mask ? maskKey(e.key) : e.key,
-    idempotencyKey: o.mask ? maskKey(e.idempotency_key) : e.idempotency_key,
+    idempotencyKey: o.mask ? maskIdempotencyKey(e.idempotency_key) : e.idempotency_key,
     source: e.source,
     createdAt: toDate(e.created_at),
     payload: o.mask ? maskValue(e.payload) : e.payload,
@@ -301,7 +302,9 @@ export async function lookup(
   o: ReadOptions,
   before: number | null = null,
 ): Promise<LookupResult> {
-  const [{ matches, more }, pruned] = await Promise.all([findEvents(db, q, before), prunedBefore(db)]);
+  // Without `read:payloads`: only what the caller sees unmasked is searched (lib/auth/masked-filters.ts).
+  const allowed = lookupFor(!o.mask, q);
+  const [{ matches, more }, pruned] = await Promise.all([findEvents(db, allowed, before), prunedBefore(db)]);
   const events = await loadTimelines(db, [...matches.keys()], o, matches);
   const olderThan = more ? (events.at(-1)?.id ?? null) : null;
   return { query: q.raw, events, prunedBefore: pruned, more, before, olderThan };

@@ -47,6 +47,14 @@ export function maskValue(value: unknown): unknown {
   return out.v;
 }
 
+/**
+ * An idempotency key: hidden whole. It is the publisher's own string, often built from an address
+ * or a token (`welcome:<email>`), and nobody without `read:payloads` needs its value.
+ */
+export function maskIdempotencyKey(key: string | null): string | null {
+  return key === null ? null : MASK;
+}
+
 /** A business key: hide it when it names a person (an email or a phone number). */
 export function maskKey(key: string | null): string | null {
   return key === null ? null : maskText(key);

@@ -6,6 +6,14 @@ export interface SseOptions {
   heartbeatMs?: number;
   /** A client this many messages behind is dropped; it reconnects and resyncs. */
   maxQueued?: number;
+  /**
+   * Whether the principal that opened the stream may still read it (signed in, not disabled,
+   * key not revoked). Asked every `recheckMs`; the stream ends at the first `false` or error,
+   * and the browser's reconnect then meets the usual authentication.
+   */
+  stillValid?: () => Promise<boolean>;
+  /** How often `stillValid` is asked (default 5 s). */
+  recheckMs?: number;
 }
 
 export const SSE_HEADERS = {
@@ -27,12 +35,15 @@ function frame(epoch: string, seq: number, event: StreamEventName, data: string)
 /**
  * One browser's event stream, fed by the shared hub. Starts with `hello` (fresh), the missed
  * messages (resume) or `resync`; every message carries an id. Ends, and unsubscribes, when the
- * request is aborted (tab closed, network gone) or the reader cancels.
+ * request is aborted (tab closed, network gone), the reader cancels, or `stillValid` says the
+ * principal behind it is gone (signed out, disabled, key revoked).
  */
 export function sseResponse(hub: ActivityHub, request: Request, options: SseOptions = {}): Response {
   const encoder = new TextEncoder();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxQueued = options.maxQueued ?? 256;
+  const recheckMs = options.recheckMs ?? 5_000;
+  const stillValid = options.stillValid;
   let cleanup = () => {};
 
   const stream = new ReadableStream<Uint8Array>(
@@ -52,11 +63,23 @@ export function sseResponse(hub: ActivityHub, request: Request, options: SseOpti
         const { catchup, unsubscribe } = hub.subscribe(send, request.headers.get('last-event-id'));
         const heartbeat = setInterval(() => write(`: ping ${Date.now()}\n\n`), heartbeatMs);
         heartbeat.unref?.();
+        // One check at a time: the next is scheduled when the previous has answered.
+        let recheck: ReturnType<typeof setTimeout> | undefined;
+        const scheduleCheck = () => {
+          if (!stillValid || closed) return;
+          recheck = setTimeout(async () => {
+            const valid = await stillValid().catch(() => false);
+            if (!valid) return cleanup();
+            scheduleCheck();
+          }, recheckMs);
+          recheck.unref?.();
+        };
 
         cleanup = () => {
           if (closed) return;
           closed = true;
           clearInterval(heartbeat);
+          clearTimeout(recheck);
           unsubscribe();
           request.signal.removeEventListener('abort', cleanup);
           try {
@@ -72,6 +95,7 @@ export function sseResponse(hub: ActivityHub, request: Request, options: SseOpti
         const here = JSON.stringify({ epoch: hub.epoch, listening: hub.listening });
         if (catchup.kind === 'resume') for (const m of catchup.missed) send(m);
         else write(frame(hub.epoch, hub.lastSeq, catchup.kind === 'fresh' ? 'hello' : 'resync', here));
+        scheduleCheck();
       },
       cancel() {
         cleanup();

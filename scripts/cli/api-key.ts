@@ -10,8 +10,11 @@ export const API_KEY_USAGE = `usage: herald api-key <create|list|revoke> [option
 
   create --name NAME --scopes publish,read,operate [--channels 'order.*,sms'] [--rate-limit N]
          prints the key once: store it now, Herald keeps only its hash
-  list   [--json]            every key with its scopes, channels, last use and revocation
-  revoke NAME|PREFIX         refused from the next request on
+  list   [--json] [--creator-disabled]
+         every key with its scopes, channels, creator, last use and revocation;
+         --creator-disabled: only keys created by a person who can no longer sign in
+  revoke ID|PREFIX           refused from the next request on: the key's id (42, id:42) or
+                             its 8-character prefix (1a2b3c4d, hk_1a2b3c4d), never its name
 
 Scopes: publish (to --channels patterns), read (events, deliveries, payloads),
 operate (replay, retry, discard, pause, resume).`;
@@ -36,6 +39,7 @@ export async function apiKeyCommand(cfg: Config, argv: string[]): Promise<number
       channels: { type: 'string' },
       'rate-limit': { type: 'string' },
       json: { type: 'boolean' },
+      'creator-disabled': { type: 'boolean' },
     },
   });
   const [action, ...rest] = positionals;
@@ -85,7 +89,7 @@ export async function apiKeyCommand(cfg: Config, argv: string[]): Promise<number
     case 'list':
       if (rest.length > 0) throw new CliError(`unexpected argument: ${rest[0]}`);
       return withToolDatabase(cfg, async (db) => {
-        const keys = await listApiKeys(db);
+        const keys = await listApiKeys(db, values['creator-disabled'] ? { creatorDisabled: true } : {});
         if (values.json) process.stdout.write(`${JSON.stringify(keys)}\n`);
         else if (keys.length === 0)
           process.stdout.write('no API keys (create one with `herald api-key create`)\n');
@@ -96,20 +100,30 @@ export async function apiKeyCommand(cfg: Config, argv: string[]): Promise<number
             k.scopes.join(','),
             k.publishChannels.join(',') || '-',
             `${k.rateLimitPerMinute}/min`,
+            `${k.createdBy ?? '-'}${k.creatorDisabled ? ' (disabled)' : ''}`,
             k.lastUsedAt?.toISOString() ?? 'never',
             k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
           ]);
-          printTable(['NAME', 'PREFIX', 'SCOPES', 'CHANNELS', 'LIMIT', 'LAST USED', 'STATUS'], rows);
+          printTable(
+            ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CHANNELS', 'LIMIT', 'CREATED BY', 'LAST USED', 'STATUS'],
+            rows.map((r, i) => [String(keys[i]!.id), ...r]),
+          );
         }
         return 0;
       });
     case 'revoke': {
       const [target, ...more] = rest;
-      if (!target) throw new CliError('api-key revoke: give the key name or prefix');
+      if (!target)
+        throw new CliError('api-key revoke: give the key id or prefix (see `herald api-key list`)');
       if (more.length > 0) throw new CliError(`unexpected argument: ${more[0]}`);
       return withToolDatabase(cfg, async (db) => {
-        const revoked = await revokeApiKey(db, target, who());
-        if (!revoked) throw new CliError(`api-key revoke: no active key named or prefixed "${target}"`);
+        let revoked: Awaited<ReturnType<typeof revokeApiKey>>;
+        try {
+          revoked = await revokeApiKey(db, target, who());
+        } catch (error) {
+          if (error instanceof HeraldError) throw new CliError(`api-key revoke: ${error.message}`);
+          throw error;
+        }
         process.stdout.write(`revoked API key "${revoked.name}" (prefix ${revoked.prefix})\n`);
         return 0;
       });

@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { setupLinkNotice } from '../../lib/auth/setup-link-file';
 import type { Config } from '../../lib/config';
 import { migrateDatabase } from '../../lib/db/migrate';
 import { staleBuildReason } from './build';
@@ -91,6 +93,12 @@ export async function start(cfg: Config, options: StartOptions): Promise<number>
     const early = await Promise.race([ready, stopped, childExit()]);
     abandoned = true;
     if (!early) say(`Herald is running at http://localhost:${cfg.PORT} — Ctrl-C stops it`);
+    // In production the web process keeps the first-run setup link out of its output (a log, as
+    // far as it can tell): show it here when a person is watching this terminal.
+    if (!early && !options.dev && process.stdout.isTTY) {
+      const notice = setupLinkNotice(path.resolve(options.root, cfg.HERALD_DATA_DIR));
+      if (notice) process.stdout.write(notice);
+    }
     if (!early && options.demo)
       children.push(new Child({ name: 'demo', ...demoCommand(), env, cwd: options.root }));
 
@@ -134,8 +142,16 @@ function nextCommand(args: string[]) {
   return { command: process.execPath, args: [require.resolve('next/dist/bin/next'), ...args] };
 }
 
+/**
+ * Herald's own server around Next (scripts/web/server.ts) rather than `next start` / `next dev`:
+ * it takes the client's address from the connection, which Next's CLI servers leave to whatever
+ * X-Forwarded-For the client sent.
+ */
 function webCommand(port: number, dev: boolean) {
-  return nextCommand([dev ? 'dev' : 'start', '-p', String(port)]);
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', 'scripts/web/server.ts', '--port', String(port), ...(dev ? ['--dev'] : [])],
+  };
 }
 
 function demoCommand() {

@@ -6,7 +6,8 @@ import { Button, Field, Problem, send } from '../../account/_form';
 
 const SCOPES = ['publish', 'read', 'operate'] as const;
 
-export function RevokeKey({ name }: { name: string }) {
+/** `reference` is the key's exact prefix (`hk_1a2b3c4d`): keys are revoked by prefix, never by name. */
+export function RevokeKey({ name, reference }: { name: string; reference: string }) {
   const router = useRouter();
   const [problem, setProblem] = useState('');
   return (
@@ -16,7 +17,7 @@ export function RevokeKey({ name }: { name: string }) {
         className="text-sm underline"
         onClick={async () => {
           if (!window.confirm(`Revoke ${name}? Programs using it stop working at once.`)) return;
-          const sent = await send(`/api/auth/api-keys/${encodeURIComponent(name)}`, 'DELETE');
+          const sent = await send(`/api/auth/api-keys/${encodeURIComponent(reference)}`, 'DELETE');
           setProblem(sent.ok ? '' : sent.message);
           router.refresh();
         }}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import * as batchRoute from '../../../app/api/v1/events/batch/route';
-import { SANDBOX_WEBHOOK_PASSWORD } from '../../../lib/email/config';
+import { webhookCredentials } from '../../../lib/email/config';
 import { postmarkWebhookRoute, publishRoute, type RouteHandler } from '../app';
 import { publishBody, webhookBody } from '../fuzz';
 import { type ChaosScale, pick } from '../scale';
@@ -36,7 +36,9 @@ export function badInput(server: ChaosServer, scale: ChaosScale): Promise<Scenar
     const statuses = new Map<number, number>();
     let sent = 0;
     let webhooksStored = 0;
-    const auth = `Basic ${Buffer.from(`postmark:${SANDBOX_WEBHOOK_PASSWORD}`).toString('base64')}`;
+    // The credentials the in-process webhook route checks (in sandbox mode, the installation's generated password).
+    const { user, password } = webhookCredentials()!;
+    const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     const bodies = fc.sample(fc.tuple(fc.integer({ min: 0, max: 2 }), publishBody, webhookBody), {
       numRuns: requests,
       seed,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createApiKey, listApiKeys } from '@/lib/auth/api-keys';
 import { config } from '@/lib/config';
 import { apiKeyScopes } from '@/lib/db/schema';
+import { HeraldError } from '@/lib/errors';
 import { readJson } from '@/lib/http/body';
 import { withRoute } from '@/lib/http/route';
 import { parseOr422 } from '@/lib/http/validate';
@@ -15,9 +16,17 @@ const NewKey = z.strictObject({
   rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional(),
 });
 
-export const GET = withRoute({ permission: 'admin' }, async ({ db }) =>
-  Response.json({ keys: await listApiKeys(db) }),
-);
+/**
+ * Every key with who created it (`createdBy`) and `creatorDisabled`; `?creator=disabled` lists
+ * only keys whose creator can no longer sign in, `?creator=active` the others.
+ */
+export const GET = withRoute({ permission: 'admin' }, async ({ request, db }) => {
+  const creator = new URL(request.url).searchParams.get('creator');
+  if (creator !== null && creator !== 'disabled' && creator !== 'active')
+    throw new HeraldError('invalid_request', 'creator: disabled or active');
+  const keys = await listApiKeys(db, creator === null ? {} : { creatorDisabled: creator === 'disabled' });
+  return Response.json({ keys });
+});
 
 /** Creates a key; the answer carries its secret, the only time it is ever shown. */
 export const POST = withRoute({ permission: 'admin' }, async ({ request, principal, db }) => {

@@ -10,7 +10,10 @@ export const dynamic = 'force-dynamic';
 
 const SignInBody = z.strictObject({ email: z.string().max(254), password: z.string().max(256) });
 
-/** Email + password → session cookie. 401 for a wrong pair, 429 + Retry-After while throttled. */
+/**
+ * Email + password → session cookie. 401 for a wrong pair; 429 + Retry-After while throttled or
+ * while every password-hash slot is busy (lib/auth/sign-in.ts).
+ */
 export async function POST(request: Request) {
   try {
     assertSameOrigin(request);

@@ -20,12 +20,19 @@ export const POST = withRoute({ permission: 'publish', keyCheckedByWrite: true }
 });
 
 /** Events, newest first, with filters and a cursor. */
-export const GET = withRoute({ permission: 'read' }, async ({ request, principal, db }) => {
-  const q = parseOr422(EventsQuery, searchParams(request), 'the query');
-  const page = await listEvents(
-    db,
-    { ...q, since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined },
-    { mask: !can(principal, 'read:payloads') },
-  );
-  return Response.json(page);
-});
+export const GET = withRoute(
+  { permission: 'read', reads: 'expensive' },
+  async ({ request, principal, db }) => {
+    const q = parseOr422(EventsQuery, searchParams(request), 'the query');
+    const page = await listEvents(
+      db,
+      {
+        ...q,
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+      },
+      { mask: !can(principal, 'read:payloads') },
+    );
+    return Response.json(page);
+  },
+);

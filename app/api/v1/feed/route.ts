@@ -22,7 +22,7 @@ function nameParam(params: URLSearchParams, name: string): string | undefined {
  * Events and attempt outcomes newer than `after` (the cursor of the previous answer), for the
  * live feed page; without `after`, the newest ones. Filters: `channel`, `subscription`.
  */
-export const GET = withRoute({ permission: 'read' }, async ({ request, principal, db }) => {
+export const GET = withRoute({ permission: 'read', reads: 'cheap' }, async ({ request, principal, db }) => {
   const params = new URL(request.url).searchParams;
   const after = params.get('after');
   const limitParam = Number(params.get('limit') ?? 50);

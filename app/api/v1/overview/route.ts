@@ -6,7 +6,7 @@ export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
 
 /** The overview page's data in one answer: `?range=15m|1h|24h|7d` picks the chart's window. */
-export const GET = withRoute({ permission: 'read' }, async ({ request, db }) => {
+export const GET = withRoute({ permission: 'read', reads: 'cheap' }, async ({ request, db }) => {
   const range = new URL(request.url).searchParams.get('range') ?? '15m';
   if (!isRange(range))
     throw new HeraldError('invalid_request', 'unknown range', [

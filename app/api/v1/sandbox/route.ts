@@ -20,7 +20,7 @@ async function state(db: Db, mask: boolean) {
 }
 
 /** The email sandbox's controls and inactive addresses. */
-export const GET = withRoute({ permission: 'read' }, async ({ db, principal }) =>
+export const GET = withRoute({ permission: 'read', reads: 'cheap' }, async ({ db, principal }) =>
   Response.json(await state(db, !can(principal, 'read:payloads')), {
     headers: { 'Cache-Control': 'no-store' },
   }),

@@ -1,3 +1,4 @@
+import { assertMayFilter } from '@/lib/auth/masked-filters';
 import { readJson } from '@/lib/http/body';
 import { withRoute } from '@/lib/http/route';
 import { BulkReplayRequest } from '@/lib/http/schemas';
@@ -9,6 +10,8 @@ export const dynamic = 'force-dynamic';
 /** Replays every dead delivery matching a filter (never an empty one); `dryRun` only counts. */
 export const POST = withRoute({ permission: 'deliveries:bulk' }, async ({ request, principal, db }) => {
   const body = parseOr422(BulkReplayRequest, await readJson(request), 'the filter');
+  // A count by error text tells what the text holds: not for a key that sees errors masked.
+  assertMayFilter(principal, { errorContains: body.errorContains });
   const filter: DeadFilter = {
     subscription: body.subscription,
     channel: body.channel,
