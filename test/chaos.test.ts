@@ -82,8 +82,10 @@ describe('the suite bites when a protection is removed', () => {
     timeout: 180_000,
   }, async () => {
     const { networkStall } = await chaos.stall;
-    const { NO_LISTENER_RECONNECT } = await chaos.bite;
-    const result = await report(await networkStall(server, 'short', { workerEnv: NO_LISTENER_RECONNECT }));
+    const { NO_LISTENER_RECONNECT_WORKER } = await chaos.bite;
+    const result = await report(
+      await networkStall(server, 'short', { workerEntry: NO_LISTENER_RECONNECT_WORKER }),
+    );
     // The scenario fails: the stall is never healed. (Whether deliveries are also missed
     // depends on timing — steady traffic keeps a worker claiming without any wake-up — so
     // it is not asserted here; the full run shows it.)

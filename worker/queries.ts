@@ -2,9 +2,10 @@ import pg from 'pg';
 import type { ClassifiedFailure } from '../lib/subscriptions/errors';
 
 /**
- * The worker's side of the SQL contract: each function calls one of the delivery functions in
- * drizzle/0001_delivery_functions.sql (the same ones a consumer in another language calls).
- * Raw `pg` here, not Drizzle: these run thousands of times a second.
+ * The worker's side of the SQL contract: each function calls one of the herald delivery functions
+ * (the same ones a consumer in another language calls; the migration holding each one's current
+ * body is listed in docs/ARCHITECTURE.md). Raw `pg` here, not Drizzle: these run thousands of
+ * times a second.
  */
 
 export interface ClaimedRow {

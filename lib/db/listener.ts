@@ -13,6 +13,13 @@ export interface ListenerOptions {
   log: Logger;
   /** How the connection shows in pg_stat_activity. Default `herald-listener`. */
   applicationName?: string;
+  /**
+   * Reconnect when the connection is lost. Default true. False leaves a lost listener down for
+   * good, and its process on its polling alone: the chaos suite sets it (through
+   * test/chaos/worker-without-reconnect.ts) to show that its network-stall scenario notices a listener
+   * that stays down. Nothing else should.
+   */
+  reconnect?: boolean;
 }
 
 /**
@@ -110,9 +117,7 @@ export class Listener {
       { err: String((error as Error)?.message ?? error), retryInMs: delay },
       'listener connection lost',
     );
-    // TEST-ONLY switch (never set it in production): the chaos suite (test/chaos) turns the
-    // reconnect loop off to prove its network-stall scenario notices a listener that stays down.
-    if (process.env.HERALD_TEST_DISABLE_LISTENER_RECONNECT === '1') return;
+    if (this.options.reconnect === false) return;
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
 

@@ -30,9 +30,12 @@ export async function collectMetrics(pool: pg.Pool): Promise<string> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN READ ONLY');
-    const [totals, depth, bounds, workers, listeners] = await Promise.all([
-      client.query<TotalsRow>('SELECT * FROM herald.activity_totals ORDER BY channel, subscription'),
-      client.query<DepthRow>(`
+    // One after another: a client runs one query at a time anyway, and queuing several at once
+    // on it is deprecated in pg 8 and removed in pg 9.
+    const totals = await client.query<TotalsRow>(
+      'SELECT * FROM herald.activity_totals ORDER BY channel, subscription',
+    );
+    const depth = await client.query<DepthRow>(`
         SELECT s.name AS subscription,
           (SELECT count(*) FROM herald.deliveries d WHERE d.subscription = s.name AND d.state = 'pending' AND d.run_at <= now())::int AS due,
           (SELECT count(*) FROM herald.deliveries d WHERE d.subscription = s.name AND d.state = 'pending' AND d.run_at > now())::int AS scheduled,
@@ -40,15 +43,14 @@ export async function collectMetrics(pool: pg.Pool): Promise<string> {
           (SELECT count(*) FROM herald.deliveries d WHERE d.subscription = s.name AND d.state = 'dead')::int AS dead,
           (SELECT extract(epoch FROM now() - min(d.run_at)) FROM herald.deliveries d
             WHERE d.subscription = s.name AND d.state = 'pending' AND d.run_at <= now())::float8 AS oldest_due_seconds
-        FROM herald.subscriptions s ORDER BY s.name`),
-      client.query<{ b: number[] }>('SELECT herald.duration_buckets_ms() AS b'),
-      client.query<{ alive: number }>(
-        `SELECT count(*)::int AS alive FROM herald.workers WHERE last_heartbeat_at > now() - interval '60 seconds'`,
-      ),
-      client.query<{ id: string; reconnects: number }>(
-        'SELECT id, listener_reconnects AS reconnects FROM herald.workers ORDER BY id',
-      ),
-    ]);
+        FROM herald.subscriptions s ORDER BY s.name`);
+    const bounds = await client.query<{ b: number[] }>('SELECT herald.duration_buckets_ms() AS b');
+    const workers = await client.query<{ alive: number }>(
+      `SELECT count(*)::int AS alive FROM herald.workers WHERE last_heartbeat_at > now() - interval '60 seconds'`,
+    );
+    const listeners = await client.query<{ id: string; reconnects: number }>(
+      'SELECT id, listener_reconnects AS reconnects FROM herald.workers ORDER BY id',
+    );
     await client.query('COMMIT');
     const boundsSeconds = (bounds.rows[0]?.b ?? []).map((ms) => ms / 1000);
     const byChannel = totals.rows.filter((r) => r.channel !== '');

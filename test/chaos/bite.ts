@@ -29,5 +29,5 @@ BEGIN
 END
 $$`;
 
-/** The listener's reconnect loop off (lib/db/listener.ts honours this test-only switch). */
-export const NO_LISTENER_RECONNECT = { HERALD_TEST_DISABLE_LISTENER_RECONNECT: '1' };
+/** A worker entry whose listener reconnect loop is off (worker/run.ts passes it to lib/db/listener.ts). */
+export const NO_LISTENER_RECONNECT_WORKER = 'test/chaos/worker-without-reconnect.ts';

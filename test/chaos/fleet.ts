@@ -12,6 +12,8 @@ export class Fleet {
   constructor(
     private readonly databaseUrl: string,
     private readonly env: Record<string, string>,
+    /** The worker's entry file (worker/main.ts unless a scenario runs a variant). */
+    private readonly entry?: string,
   ) {
     this.unregister = onExit(() => {
       for (const w of this.all) {
@@ -22,11 +24,15 @@ export class Fleet {
   }
 
   async start(env: Record<string, string> = {}): Promise<WorkerProcess> {
-    const w = await startWorkerProcess(this.databaseUrl, {
-      HERALD_SUBSCRIPTIONS: 'test/chaos/fixtures/subscriptions.ts',
-      ...this.env,
-      ...env,
-    });
+    const w = await startWorkerProcess(
+      this.databaseUrl,
+      {
+        HERALD_SUBSCRIPTIONS: 'test/chaos/fixtures/subscriptions.ts',
+        ...this.env,
+        ...env,
+      },
+      this.entry,
+    );
     this.all.push(w);
     return w;
   }

@@ -55,7 +55,7 @@ ${details.join('\n')}
 the freeze scenario against a \`herald.complete_many\` without its fence (state, lease owner,
 attempt) reports overwritten outcomes (successes in the name of a worker that did not run that
 attempt); the network-stall scenario with the listener's reconnect
-loop disabled (\`HERALD_TEST_DISABLE_LISTENER_RECONNECT=1\`, test-only) and an hour-long poll
+loop disabled (\`test/chaos/worker-without-reconnect.ts\`, run only by this suite) and an hour-long poll
 reports lost deliveries.
 `;
 }

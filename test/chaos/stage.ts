@@ -39,16 +39,21 @@ export async function withStage<T>(
   workerEnv: Record<string, string>,
   fn: (stage: Stage) => Promise<T>,
   fleetUrl?: (url: string) => string,
+  workerEntry?: string,
 ): Promise<T> {
   const db = await server.createDatabase(label);
-  const fleet = new Fleet(fleetUrl ? fleetUrl(db.url) : db.url, {
-    LOG_LEVEL: 'warn',
-    HERALD_LEASE_MS: '2000',
-    HERALD_POLL_INTERVAL_MS: '500',
-    HERALD_LISTENER_PING_MS: '1000',
-    TEST_CONCURRENCY: '10',
-    ...workerEnv,
-  });
+  const fleet = new Fleet(
+    fleetUrl ? fleetUrl(db.url) : db.url,
+    {
+      LOG_LEVEL: 'warn',
+      HERALD_LEASE_MS: '2000',
+      HERALD_POLL_INTERVAL_MS: '500',
+      HERALD_LISTENER_PING_MS: '1000',
+      TEST_CONCURRENCY: '10',
+      ...workerEnv,
+    },
+    workerEntry,
+  );
   try {
     await pointAppAt(db.url);
     const apiToken = await chaosApiKey(db.db);

@@ -13,12 +13,16 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts a real worker process (worker/main.ts) running the test subscriptions. */
+/**
+ * Starts a real worker process running the test subscriptions: worker/main.ts, or another entry
+ * that runs worker/run.ts with options of its own (the chaos suite's bite test).
+ */
 export async function startWorkerProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
+  entry = 'worker/main.ts',
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: {
       ...process.env,

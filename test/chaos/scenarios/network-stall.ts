@@ -6,8 +6,8 @@ import { finish, type ScenarioResult, withStage } from '../stage';
 import { recorderLoad } from './common';
 
 export interface StallOptions {
-  /** Extra worker environment (the bite test disables the listener's reconnect loop). */
-  workerEnv?: Record<string, string>;
+  /** The workers' entry file: the bite test runs one whose listener never reconnects. */
+  workerEntry?: string;
 }
 
 /**
@@ -27,7 +27,7 @@ export async function networkStall(
       server,
       'stall',
       scale,
-      { HERALD_POLL_INTERVAL_MS: '3600000', HERALD_LISTENER_PING_MS: String(pingMs), ...o.workerEnv },
+      { HERALD_POLL_INTERVAL_MS: '3600000', HERALD_LISTENER_PING_MS: String(pingMs) },
       async (stage) => {
         await stage.fleet.start();
         const load = recorderLoad(stage, 30, 300_000);
@@ -76,6 +76,7 @@ export async function networkStall(
         });
       },
       (url) => proxy.urlFor(url),
+      o.workerEntry,
     );
   } finally {
     await proxy.close();

@@ -1,0 +1,32 @@
+import type { Subscription } from '../lib/subscriptions/define';
+import { DeadlineQueue } from './deadlines';
+import type { LazyAbort } from './lazy-abort';
+import type { ClaimedRow } from './queries';
+
+/** One subscription's share of the worker: its claimed deliveries, waiting and running. */
+export interface Lane {
+  sub: Subscription;
+  queue: ClaimedRow[];
+  running: number;
+  /**
+   * The last claim asked for this lane and got fewer than it asked: nothing more is runnable
+   * now, so a finishing handler does not claim again (an empty round trip after every event
+   * when traffic is light, in the way of the next event's claim). New work wakes the worker
+   * through NOTIFY or the poll; a full claim clears this.
+   */
+  exhausted: boolean;
+  /** Timeouts of the handlers running in this lane. */
+  deadlines: DeadlineQueue;
+}
+
+export function newLane(sub: Subscription): Lane {
+  return { sub, queue: [], running: 0, exhausted: false, deadlines: new DeadlineQueue() };
+}
+
+/** A delivery this worker holds the lease of, from its claim until its outcome is recorded. */
+export interface InFlight {
+  row: ClaimedRow;
+  abort?: LazyAbort;
+  /** Handed back at shutdown: whatever the handler does later is ignored. */
+  abandoned?: boolean;
+}
