@@ -24,10 +24,8 @@ export type { WorkerOptions } from './options';
  * per-subscription concurrency and a timeout, and hand their outcomes to be recorded in batches
  * (outcomes.ts); meanwhile renew leases and rescue anyone's expired ones (leases.ts), and wake
  * for the retries it scheduled (retry-wake.ts). Every state change is one SQL function
- * (queries.ts) fenced on state, lease owner and attempt. Their current bodies: claim_many and
- * heartbeat in drizzle/0001_delivery_functions.sql, release in 0016_fences_as_join_conditions,
- * complete_many, fail_many and rescue_expired in 0019_successes_on_the_delivery_row (the map of
- * every function is in docs/ARCHITECTURE.md).
+ * (queries.ts) fenced on state, lease owner and attempt; each one's current body, with the
+ * reasons for it, is a file under sql/functions/ (claim_many.sql, complete_many.sql, …).
  */
 export class Worker {
   readonly id: string;

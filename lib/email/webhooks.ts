@@ -120,7 +120,7 @@ export interface StoredWebhook {
 export async function storePostmarkWebhook(db: Executor, webhook: PostmarkWebhook): Promise<StoredWebhook> {
   const { recipient, occurredAt } = essentials(webhook);
   const result = await db.transaction(async (tx) => {
-    // Pairs with herald.link_email_events_to (migration 0019), which complete_many and the
+    // Pairs with herald.link_email_events_to (sql/functions/link_email_events_to.sql), which complete_many and the
     // attempt log's trigger call: whichever of the webhook and the attempt commits second sees
     // the first, so no record stays unlinked by a race.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(1212436548, hashtext(${webhook.MessageID}))`);
