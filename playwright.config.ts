@@ -5,7 +5,8 @@ import { chromium, defineConfig } from '@playwright/test';
  * End-to-end tests in a real Chromium against the production build, started by the real
  * `herald start` on a database of its own (see e2e/server.ts).
  */
-const PORT = 3100;
+// HERALD_E2E_PORT lets a second checkout run its e2e tests beside this one.
+const PORT = Number(process.env.HERALD_E2E_PORT || 3100);
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
 function browserPath(): string | undefined {
