@@ -75,9 +75,10 @@ export function isLocalDevelopmentUrl(url: string): boolean {
  * Created with O_EXCL so two processes starting at once agree on one value.
  */
 export function persistedSecret(dataDir: string, name = 'auth-secret'): string {
-  const file = path.join(dataDir, name);
+  // turbopackIgnore: a file of the running installation, not a source to trace into the build.
+  const file = path.join(/*turbopackIgnore: true*/ dataDir, name);
   try {
-    return fs.readFileSync(file, 'utf8').trim();
+    return fs.readFileSync(/*turbopackIgnore: true*/ file, 'utf8').trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -87,7 +88,7 @@ export function persistedSecret(dataDir: string, name = 'auth-secret'): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return fs.readFileSync(file, 'utf8').trim();
+  return fs.readFileSync(/*turbopackIgnore: true*/ file, 'utf8').trim();
 }
 
 export function parseAuthSettings(env: Record<string, string | undefined>): AuthSettings {
