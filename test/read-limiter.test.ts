@@ -84,6 +84,15 @@ describe('read errors', () => {
     expect((e as Error).message).toMatch(/busy with other reads/);
   });
 
+  it('turn a new read connection that could not open in time into 503 read_timeout', () => {
+    // What pg-pool throws, wrapped by Drizzle, when the server is too busy to finish a connect.
+    const cause = new Error('Connection terminated due to connection timeout', {
+      cause: new Error('Connection terminated unexpectedly'),
+    });
+    const e = translateReadError(new Error('Failed query: SELECT …', { cause }));
+    expect(e).toMatchObject({ code: 'read_timeout' });
+  });
+
   it('leave other errors alone', () => {
     const other = Object.assign(new Error('duplicate key'), { code: '23505' });
     expect(translateReadError(other)).toBe(other);

@@ -33,10 +33,19 @@ function sqlStateOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** pg-pool's error when no connection could be had within `connectionTimeoutMillis`. */
+/**
+ * pg-pool's errors when no connection could be had within `connectionTimeoutMillis`: every
+ * connection was busy ("timeout exceeded when trying to connect"), or a new one was still being
+ * opened when the time ran out ("Connection terminated due to connection timeout", seen when
+ * the server is busy). Either way the read pool is saturated, not broken.
+ */
 function isPoolWaitTimeout(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    if (e instanceof Error && /timeout exceeded when trying to connect/i.test(e.message)) return true;
+    if (
+      e instanceof Error &&
+      /timeout exceeded when trying to connect|terminated due to connection timeout/i.test(e.message)
+    )
+      return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
