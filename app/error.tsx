@@ -33,7 +33,7 @@ export default function PageError({
           ];
   return (
     <div role="alert" className="max-w-lg">
-      <h1 className="mb-2 text-2xl font-semibold tracking-tight">{title}</h1>
+      <h1 className="mb-2 text-xl font-semibold tracking-tight">{title}</h1>
       <p className="mb-4 text-sm text-zinc-600 dark:text-zinc-400">{text}</p>
       <div className="flex gap-4 text-sm">
         <button

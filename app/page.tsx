@@ -12,7 +12,7 @@ export default async function OverviewPage() {
   await guardPage('/');
   return (
     <>
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Overview</h1>
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Overview</h1>
       {/* useSearchParams (the chart range) needs a Suspense boundary. */}
       <Suspense fallback={<p className="text-sm text-zinc-500">Loading…</p>}>
         <OverviewDashboard />

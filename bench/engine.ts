@@ -3,7 +3,7 @@
  *
  * Herald against graphile-worker (defaults, and local queue + batched completion) and pg-boss,
  * in one run, on one PostgreSQL server (DATABASE_URL, else an embedded one), each system in a
- * fresh database of its own. Method (../shared/FACTS.md): N jobs inserted in bulk, then drained
+ * fresh database of its own. Method (docs/BENCHMARKS.md, `bench:engine`): N jobs inserted in bulk, then drained
  * by one worker with a no-op handler at concurrency 10, throughput = N / (last handler start −
  * first handler start); then 500 jobs added one at a time 4 ms apart into the idle, running
  * worker, latency = handler start − just before the add call. The last line of output is one

@@ -124,7 +124,8 @@ test('setup link → admin → support user → support replays with a reason �
 
   // Sign-out ends the session.
   await support.goto('/account');
-  await support.getByRole('button', { name: 'Sign out' }).click();
+  await support.getByRole('button', { name: /^Account menu of / }).click();
+  await support.getByRole('menuitem', { name: 'Sign out' }).click();
   await expect(support).toHaveURL(/\/sign-in/);
   await support.goto('/account');
   await expect(support).toHaveURL(/\/sign-in\?next=%2Faccount$/);

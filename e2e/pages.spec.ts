@@ -121,7 +121,7 @@ test('events explorer: filters in the URL, the event and its detail page', async
   const errors = watchErrors(page);
   await open(page, '/events', 'Events');
   await expect(
-    page.getByRole('list', { name: 'Events' }).getByRole('link', { name: `Event ${eventId}` }),
+    page.getByRole('table', { name: 'Events' }).getByRole('link', { name: `Event ${eventId}` }),
   ).toBeVisible();
 
   // Filtering by a payload field puts it in the URL, so the view can be shared.
@@ -129,11 +129,11 @@ test('events explorer: filters in the URL, the event and its detail page', async
   await filter.getByLabel('Payload field').fill(`customer.email=${order.email}`);
   await filter.getByRole('button', { name: 'Filter' }).click();
   await expect(page).toHaveURL((url) => url.searchParams.get('field') === `customer.email=${order.email}`);
-  const list = page.getByRole('list', { name: 'Events' });
-  await expect(list.getByRole('listitem')).toHaveCount(1);
+  const list = page.getByRole('table', { name: 'Events' });
+  await expect(list.locator('tbody tr')).toHaveCount(1);
   await expect(list).toContainText(`order:${order.id}`);
-  await list.getByText('Payload').click();
-  await expect(list).toContainText(`"email": "${order.email}"`);
+  // The payload, one line, cut to the column (whole in its tooltip).
+  await expect(list).toContainText(`"email":"${order.email}"`);
 
   await open(page, `/events?key=order:${order.id}&state=dead`, 'Events');
   await expect(page.getByText('No event matches these filters.')).toBeVisible();
@@ -187,7 +187,7 @@ test('subscriptions: stats, retry policy in words, pause with a reason and resum
     await dialog.getByLabel('Reason').fill('e2e: checking the paused view');
     await dialog.getByRole('button', { name: 'Confirm pause' }).click();
     // The paused view shows who and when (a timestamp from a raw statement), and why.
-    await expect(email).toContainText(/Paused by user:\S+ at (\d{1,2} \w{3} )?\d\d:\d\d UTC: e2e: checking/);
+    await expect(email).toContainText(/Paused by user:\S+ (\d+ s ago|just now): e2e: checking/);
     await email.getByRole('button', { name: 'Resume email' }).click();
     await page
       .getByRole('dialog', { name: 'Resume email?' })

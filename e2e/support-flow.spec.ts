@@ -124,5 +124,5 @@ test('support: the customer whose email went out, and the one whose email died',
   const articles = page.getByRole('article', { name: /^Event \d+$/ });
   await expect(articles).toHaveCount(2);
   await expect(articles.first()).toHaveAccessibleName(`Event ${refusedId}`);
-  await expect(page.getByText(`2 event(s) for “${gone.email}”`)).toBeVisible();
+  await expect(page.getByText(`2 events for “${gone.email}”`)).toBeVisible();
 });

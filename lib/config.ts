@@ -25,6 +25,13 @@ const envSchema = z.object({
   HERALD_SUBSCRIPTIONS: z.string().min(1).optional(),
   /** Deliveries a worker claims ahead per subscription beyond its concurrency (default: the concurrency). */
   HERALD_PREFETCH: z.coerce.number().int().min(0).max(10_000).optional(),
+  // Provider circuit breaker (issue #21): defaults for subscriptions that do not set their own
+  // (subscribe({ circuit })); lib/subscriptions/define.ts CircuitPolicy says what each means.
+  HERALD_CIRCUIT_FAILURES: z.coerce.number().int().min(1).optional(),
+  HERALD_CIRCUIT_WINDOW_MS: z.coerce.number().int().positive().optional(),
+  HERALD_CIRCUIT_PROBE_MS: z.coerce.number().int().positive().optional(),
+  HERALD_CIRCUIT_PROBE_MAX_MS: z.coerce.number().int().positive().optional(),
+  HERALD_CIRCUIT_RELEASE_PER_SECOND: z.coerce.number().positive().optional(),
   /** Succeeded and discarded deliveries (and events nothing needs) are removed after this many days. */
   HERALD_RETENTION_DAYS: z.coerce.number().positive().default(14),
   /** Dead deliveries stay until replayed or discarded, at most this many days. */

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { recordAudit } from '../lib/auth/audit';
+import { recordAudit } from '../lib/auth/record-audit';
 import type { PayloadInput } from '../lib/channels';
 import { createDb, createPool, type Db, databaseUrl } from '../lib/db/client';
 import { publish } from '../lib/publish';

@@ -7,6 +7,7 @@ import * as deliveriesRoute from '../app/api/v1/deliveries/route';
 import * as eventById from '../app/api/v1/events/[id]/route';
 import * as batchRoute from '../app/api/v1/events/batch/route';
 import * as eventsRoute from '../app/api/v1/events/route';
+import * as feedRoute from '../app/api/v1/feed/route';
 import * as pauseRoute from '../app/api/v1/subscriptions/[name]/pause/route';
 import * as resumeRoute from '../app/api/v1/subscriptions/[name]/resume/route';
 import { revokeApiKey } from '../lib/auth/api-keys';
@@ -406,6 +407,31 @@ describe('reading', () => {
   it('403 for a publish-only key', async () => {
     expect((await call(deliveriesRoute.GET, '/api/v1/deliveries', { token: publisher })).status).toBe(403);
   });
+
+  it('feeds the live page; 422 with the field for a bad name, limit, cursor or unknown parameter', async () => {
+    const ok = await call(feedRoute.GET, '/api/v1/feed', { token: reader, query: 'channel=sms&limit=5' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ events: expect.any(Array), cursor: expect.any(String) });
+    const next = await call(feedRoute.GET, '/api/v1/feed', {
+      token: reader,
+      query: `after=${ok.body.cursor}`,
+    });
+    expect(next.status).toBe(200);
+    for (const [query, path] of [
+      ['channel=Not%20A%20Name', 'channel'],
+      ['limit=0', 'limit'],
+      ['limit=abc', 'limit'],
+      ['after=nonsense', 'after'],
+      ['colour=red', '(root)'],
+    ]) {
+      const bad = await call(feedRoute.GET, '/api/v1/feed', { token: reader, query });
+      expect({ query, status: bad.status, path: bad.body.error.details?.[0]?.path }).toEqual({
+        query,
+        status: 422,
+        path,
+      });
+    }
+  });
 });
 
 describe('operating', () => {
@@ -479,15 +505,25 @@ describe('operating', () => {
       body: { reason: 'provider down' },
     });
     expect(paused.body).toEqual({ name: 'sms-sender', paused: true, changed: true });
+    // Pausing needs a reason from every way in (issue #19): 422 at `reason` without one.
+    const bare = await call(pauseRoute.POST, '/x', { token: operator, params, method: 'POST' });
+    expect(bare.status).toBe(422);
+    expect(bare.body.error.details).toEqual([{ path: 'reason', message: 'required' }]);
     expect(
-      (await call(pauseRoute.POST, '/x', { token: operator, params, method: 'POST' })).body.changed,
+      (await call(pauseRoute.POST, '/x', { token: operator, params, body: { reason: 'still down' } })).body
+        .changed,
     ).toBe(false);
     expect(
       (await call(resumeRoute.POST, '/x', { token: operator, params, method: 'POST' })).body,
     ).toMatchObject({ paused: false, changed: true });
     expect(
-      (await call(pauseRoute.POST, '/x', { token: operator, params: { name: 'nope' }, method: 'POST' }))
-        .status,
+      (
+        await call(pauseRoute.POST, '/x', {
+          token: operator,
+          params: { name: 'nope' },
+          body: { reason: 'x' },
+        })
+      ).status,
     ).toBe(404);
     expect((await call(pauseRoute.POST, '/x', { token: publisher, params, method: 'POST' })).status).toBe(
       403,

@@ -5,8 +5,12 @@ import { POST as signOutRoute } from '../app/api/auth/sign-out/route';
 import { PATCH as changeUserRoute } from '../app/api/auth/users/[id]/route';
 import { POST as createUserRoute, GET as listUsersRoute } from '../app/api/auth/users/route';
 import { authenticate } from '../lib/auth/authenticate';
+import {
+  ACCOUNT_FREE_FAILURES,
+  ACCOUNT_LOCK_BASE_SECONDS,
+  pairKey,
+} from '../lib/auth/password-guess-throttle';
 import { issueSetupLink } from '../lib/auth/setup';
-import { ACCOUNT_FREE_FAILURES, ACCOUNT_LOCK_BASE_SECONDS, pairKey } from '../lib/auth/throttle';
 import { createUser } from '../lib/auth/users';
 import {
   cookiesOf,

@@ -60,6 +60,7 @@ function delivery(over: Partial<TimelineDelivery> = {}): TimelineDelivery {
     subscriptionPaused: false,
     pausedReason: null,
     pausedAt: null,
+    circuit: null,
     attemptList: [attempt(1, { messageId: 'm-1' })],
     providerEvents: [],
     suppression: null,
@@ -235,6 +236,61 @@ describe('verdicts', () => {
       headline: 'Waiting: the subscription order-confirmation-email is paused since 09:55:00',
       detail: 'Reason given: Postmark incident',
       suggestion: 'resume',
+    });
+  });
+
+  it('held by an open circuit: the provider is down since when, and how many wait with it', () => {
+    const d = delivery({
+      state: 'pending',
+      attempts: 1,
+      runAt: t('02:10:05'),
+      attemptList: [
+        attempt(1, {
+          outcome: 'failed',
+          errorCode: 'postmark_100',
+          error: 'Postmark is down for maintenance; will retry',
+          startedAt: t('02:10:04'),
+          finishedAt: t('02:10:05'),
+        }),
+      ],
+      circuit: {
+        state: 'open',
+        openedAt: t('02:10:00'),
+        backAt: null,
+        nextProbeAt: t('10:31:00'),
+        held: 1_241,
+        releasePerSecond: 20,
+      },
+    });
+    expect(deliveryVerdict(d, clock)).toMatchObject({
+      tone: 'waiting',
+      headline:
+        'Postmark has been down since 02:10:00; Herald is holding this email with 1,240 others and sends them when it is back',
+      detail:
+        'No attempts are spent while it is down; Herald checks with one message at a time, next at 10:31:00. Last answer: Postmark in maintenance.',
+      suggestion: null,
+    });
+  });
+
+  it('released after the provider came back: sent now, at the configured pace', () => {
+    const d = delivery({
+      state: 'pending',
+      attempts: 0,
+      attemptList: [],
+      circuit: {
+        state: 'half-open',
+        openedAt: t('02:10:00'),
+        backAt: t('10:29:40'),
+        nextProbeAt: null,
+        held: 1_200,
+        releasePerSecond: 20,
+      },
+    });
+    expect(deliveryVerdict(d, clock)).toMatchObject({
+      tone: 'waiting',
+      headline:
+        'Postmark is back since 10:29:40 after being down since 02:10:00; Herald is sending this email with 1,199 others now',
+      detail: 'Held emails go out at 20 a second, all within about 1 minute.',
     });
   });
 

@@ -32,7 +32,14 @@ const scrape = (token?: string) =>
 describe('GET /api/metrics', () => {
   it('refuses requests without the token', async () => {
     expect((await scrape()).status).toBe(401);
-    expect((await scrape('wrong-token-wrong-token-wrong')).status).toBe(401);
+    const wrong = await scrape('wrong-token-wrong-token-wrong');
+    expect(wrong.status).toBe(401);
+    // The API's error shape and headers (lib/http/errors.ts).
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="herald-metrics"');
+    expect(wrong.headers.get('cache-control')).toBe('no-store');
+    expect(await wrong.json()).toEqual({
+      error: { code: 'unauthorized', message: 'send the metrics token as Authorization: Bearer <token>' },
+    });
   });
 
   it('reports totals, queue depth, lag and durations in a format Prometheus parses', async () => {
@@ -102,6 +109,9 @@ describe('GET /api/metrics', () => {
     expect(
       Number(value('herald_oldest_due_delivery_age_seconds', { subscription: 'held' })),
     ).toBeGreaterThanOrEqual(29);
+    // The provider circuit breaker: closed for both (no provider failures here).
+    expect(family('herald_circuit_open').type).toBe('GAUGE');
+    expect(value('herald_circuit_open', { subscription: 'metered' })).toBe('0');
     const histogram = family('herald_attempt_duration_seconds');
     expect(histogram.type).toBe('HISTOGRAM');
     expect(Object.keys(histogram.metrics[0]?.buckets ?? {})).toEqual(

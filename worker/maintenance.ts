@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { PRUNE_THROTTLE_SQL } from '../lib/auth/throttle';
+import { PRUNE_THROTTLE_SQL } from '../lib/auth/password-guess-throttle';
 import type { Logger } from '../lib/log';
 
 export interface MaintenanceOptions {
@@ -113,7 +113,7 @@ export class Maintenance {
         total += n;
         if (n === 0 || this.stopped) break;
       }
-      // Sign-in throttle rows whose lock and window are over (lib/auth/throttle.ts).
+      // Sign-in throttle rows whose lock and window are over (lib/auth/password-guess-throttle.ts).
       await this.options.pool.query(PRUNE_THROTTLE_SQL);
       if (total > 0) this.options.log.info({ removed: total }, 'retention removed expired history');
     } catch (error) {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ChannelSchemas } from '../lib/channels/registry';
 import type { Logger } from '../lib/log';
-import type { Subscription } from '../lib/subscriptions/define';
+import type { CircuitPolicy, Subscription } from '../lib/subscriptions/define';
 
 export interface WorkerOptions {
   /** Pool for claims and completions (a handful of connections is plenty). */
@@ -35,4 +35,6 @@ export interface WorkerOptions {
    * but keep more deliveries leased by one process.
    */
   prefetch?: number;
+  /** Circuit breaker policy for subscriptions that leave fields unset (HERALD_CIRCUIT_*). */
+  circuitDefaults?: CircuitPolicy;
 }

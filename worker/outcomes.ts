@@ -26,6 +26,8 @@ export class Outcomes {
     private readonly log: Logger,
     private readonly retries: RetryWake,
     private readonly vacuum: DrainVacuum,
+    /** A failure came back held: the subscription's circuit is open (the provider is down). */
+    private readonly onHeld: (subscription: string) => void = () => {},
   ) {}
 
   /** Record finished attempts in batches: at most one round of writes in flight at a time. */
@@ -67,6 +69,7 @@ export class Outcomes {
         code: 'shutdown',
         retryAfterMs: 0,
         permanent: false,
+        unavailable: false,
         result: null,
       },
     });
@@ -147,17 +150,19 @@ export class Outcomes {
         this.log.warn({ ...base }, 'completion refused: the lease was lost before the handler finished');
       }
     }
+    const held = new Set<string>();
     for (const f of bad) {
       this.inflight.delete(f.row.deliveryId);
       const base = { deliveryId: f.row.deliveryId, attempt: f.row.attempt, subscription: f.row.subscription };
       const result = failed.get(f.row.deliveryId);
       if (result) {
         if (result.nextRunAt) this.retries.at(result.nextRunAt);
+        else if (result.outcome === 'failed') held.add(f.row.subscription);
         this.log.info(
           {
             ...base,
             eventId: f.row.eventId,
-            outcome: result.outcome,
+            outcome: result.outcome === 'failed' && !result.nextRunAt ? 'held' : result.outcome,
             code: f.failure.code,
             nextRunAt: result.nextRunAt,
             err: f.failure.error,
@@ -168,5 +173,6 @@ export class Outcomes {
         this.log.warn({ ...base }, 'completion refused: the lease was lost before the handler failed');
       }
     }
+    for (const subscription of held) this.onHeld(subscription);
   }
 }

@@ -81,6 +81,7 @@ export function storableText(value: string | null): string | null {
 
 export interface FailResult {
   outcome: 'failed' | 'dead';
+  /** Null for a failure held by an open circuit: it runs when the circuit lets it through. */
   nextRunAt: Date | null;
 }
 
@@ -138,7 +139,7 @@ export async function failMany(
     next_run_at: Date | null;
   }>({
     name: 'herald_fail',
-    text: 'SELECT delivery_id, outcome, next_run_at FROM herald.fail_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb[])',
+    text: 'SELECT delivery_id, outcome, next_run_at FROM herald.fail_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb[], $11)',
     values: [
       worker,
       failed.map((f) => f.row.deliveryId),
@@ -150,6 +151,8 @@ export async function failMany(
       failed.map((f) => f.failure.retryAfterMs),
       failed.map((f) => f.failure.permanent),
       failed.map((f) => storableJson(f.failure.result)),
+      // Provider-side failures, for the subscription's circuit breaker (fail_many.sql).
+      failed.map((f) => f.failure.unavailable),
     ],
   });
   return new Map(rows.map((r) => [r.delivery_id, { outcome: r.outcome, nextRunAt: r.next_run_at }]));

@@ -47,6 +47,13 @@ async function runWorker(overrides: WorkerOverrides) {
     listenerPingMs: cfg.HERALD_LISTENER_PING_MS,
     shutdownTimeoutMs: cfg.HERALD_SHUTDOWN_TIMEOUT_MS,
     prefetch: cfg.HERALD_PREFETCH,
+    circuitDefaults: {
+      failures: cfg.HERALD_CIRCUIT_FAILURES,
+      windowMs: cfg.HERALD_CIRCUIT_WINDOW_MS,
+      probeMs: cfg.HERALD_CIRCUIT_PROBE_MS,
+      probeMaxMs: cfg.HERALD_CIRCUIT_PROBE_MAX_MS,
+      releasePerSecond: cfg.HERALD_CIRCUIT_RELEASE_PER_SECOND,
+    },
     ...overrides,
   });
   const maintenance = new Maintenance({

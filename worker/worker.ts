@@ -61,7 +61,9 @@ export class Worker {
     this.prefetch = options.prefetch;
     this.retries = new RetryWake(() => this.wake());
     this.vacuum = new DrainVacuum(pool, log);
-    this.outcomes = new Outcomes(pool, this.id, this.inflight, log, this.retries, this.vacuum);
+    this.outcomes = new Outcomes(pool, this.id, this.inflight, log, this.retries, this.vacuum, (name) =>
+      this.giveBackHeld(name),
+    );
     this.successes = this.outcomes.successes;
     this.failures = this.outcomes.failures;
     this.leases = new Leases(
@@ -81,7 +83,12 @@ export class Worker {
 
   async start(): Promise<void> {
     const names = this.lanes.map((l) => l.sub.name);
-    await syncSubscriptions(this.db, this.options.subscriptions, this.defaultLeaseMs);
+    await syncSubscriptions(
+      this.db,
+      this.options.subscriptions,
+      this.defaultLeaseMs,
+      this.options.circuitDefaults,
+    );
     await q.registerWorker(this.options.pool, this.id, names);
     const leases = this.lanes.map((l) => l.sub.leaseMs ?? this.defaultLeaseMs);
     const heartbeatMs = Math.max(250, Math.floor(Math.min(...leases, this.defaultLeaseMs) / 3));
@@ -227,6 +234,24 @@ export class Worker {
       )
         this.wake();
     }
+  }
+
+  /**
+   * The provider of this subscription is down (its circuit is open): the deliveries claimed ahead
+   * and not started would only be refused and held one by one. Hand them back unattempted
+   * (herald.release: no attempt counted); claims hold them until the circuit lets them through.
+   */
+  private giveBackHeld(subscription: string) {
+    const lane = this.lanes.find((l) => l.sub.name === subscription);
+    if (!lane || lane.queue.length === 0 || this.stopping) return;
+    const unstarted = lane.queue.splice(0);
+    for (const row of unstarted) this.inflight.delete(row.deliveryId);
+    q.release(this.options.pool, this.id, unstarted).catch((error) => {
+      this.log.warn(
+        { err: errorText(error) },
+        'could not hand back held deliveries; their leases will expire',
+      );
+    });
   }
 
   /**

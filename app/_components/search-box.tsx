@@ -20,16 +20,16 @@ export function SearchBox() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   return (
-    <search className="ml-auto">
+    <search className="ml-auto min-w-0">
       <form action="/lookup" method="get">
         <input
           ref={ref}
           type="search"
           name="q"
           aria-label="Look up an order, email, event or key"
-          placeholder="Order, email, event… (press /)"
+          placeholder="Look up… (press /)"
           aria-keyshortcuts="/"
-          className="w-64 rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+          className="w-36 rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm placeholder:text-zinc-500 sm:w-48 xl:w-64 dark:border-zinc-700 dark:bg-zinc-900 dark:placeholder:text-zinc-400"
         />
       </form>
     </search>

@@ -1,10 +1,10 @@
 'use client';
 
 import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from 'react';
+import { inputClass, Button as UiButton } from '../_components/ui/button';
 
 /** Form pieces shared by the sign-in, setup, account and admin pages. */
-export const inputClass =
-  'w-full rounded-md border border-zinc-300 bg-white px-3 py-2 text-sm dark:border-zinc-700 dark:bg-zinc-900';
+export { inputClass };
 
 export function Field({ label, ...input }: { label: string } & InputHTMLAttributes<HTMLInputElement>) {
   return (
@@ -15,18 +15,9 @@ export function Field({ label, ...input }: { label: string } & InputHTMLAttribut
   );
 }
 
-export function Button({
-  children,
-  ...props
-}: { children: ReactNode } & ButtonHTMLAttributes<HTMLButtonElement>) {
-  return (
-    <button
-      className="rounded-md bg-zinc-900 px-4 py-2 text-sm font-medium text-white hover:bg-zinc-700 disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900"
-      {...props}
-    >
-      {children}
-    </button>
-  );
+/** The form's primary button (app/_components/ui/button). */
+export function Button(props: { children: ReactNode } & ButtonHTMLAttributes<HTMLButtonElement>) {
+  return <UiButton variant="primary" {...props} />;
 }
 
 export function Problem({ children }: { children: ReactNode }) {

@@ -9,7 +9,7 @@ export default async function AccountPage() {
   const me = await guardPage('/account');
   return (
     <div className="max-w-sm">
-      <h1 className="mb-2 text-2xl font-semibold tracking-tight">Account</h1>
+      <h1 className="mb-2 text-xl font-semibold tracking-tight">Account</h1>
       <p className="mb-8 text-sm text-zinc-600 dark:text-zinc-400">
         Signed in as {me.name} ({me.role}).
       </p>

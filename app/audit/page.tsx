@@ -1,17 +1,20 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { auditActions, listAudit } from '@/lib/auth/audit-log';
+import { buttonClass, inputClass } from '@/app/_components/ui/button';
+import { EmptyState } from '@/app/_components/ui/empty-state';
+import { Table, Td, Th } from '@/app/_components/ui/table';
+import { Time } from '@/app/_components/ui/time';
+import { Truncated } from '@/app/_components/ui/tooltip';
 import { guardPage } from '@/lib/auth/guard';
+import { auditActions, listAudit } from '@/lib/auth/read-audit';
 import { sharedReadDb } from '@/lib/db/client';
 
 export const metadata: Metadata = { title: 'Audit log' };
 export const dynamic = 'force-dynamic';
 
 const PAGE = 50;
-const th = 'px-4 py-2 font-medium text-zinc-500';
-const td = 'border-t border-zinc-100 px-4 py-2 align-top dark:border-zinc-800';
-const input =
-  'rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
+const input = `${inputClass} w-44 py-1`;
+const label = 'mb-0.5 block text-xs text-zinc-600 dark:text-zinc-400';
 
 type Search = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
@@ -22,7 +25,7 @@ const date = (v: string | undefined) => {
 
 /** Read-only: who did what, when, to what and why. Filters live in the URL. */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Search> }) {
-  // Entries come masked for who reads them (auditEntryFor in lib/auth/audit-log.ts).
+  // Entries come masked for who reads them (auditEntryFor in lib/auth/read-audit.ts).
   const me = await guardPage('/audit');
   const q = await searchParams;
   const filter = {
@@ -44,14 +47,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   );
   return (
     <>
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Audit log</h1>
-      <form className="mb-6 flex flex-wrap items-end gap-3 text-sm" method="get" aria-label="Filter">
+      <h1 className="mb-3 text-xl font-semibold tracking-tight">Audit log</h1>
+      <form className="mb-3 flex flex-wrap items-end gap-2 text-sm" method="get" aria-label="Filter">
         <label>
-          <span className="mb-1 block">Actor</span>
+          <span className={label}>Actor</span>
           <input className={input} name="actor" defaultValue={filter.actor} placeholder="user:ada@" />
         </label>
         <label>
-          <span className="mb-1 block">Action</span>
+          <span className={label}>Action</span>
           <select className={input} name="action" defaultValue={filter.action ?? ''}>
             <option value="">any</option>
             {actions.map((a) => (
@@ -62,46 +65,59 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           </select>
         </label>
         <label>
-          <span className="mb-1 block">From (UTC)</span>
+          <span className={label}>From (UTC)</span>
           <input className={input} type="datetime-local" name="since" defaultValue={one(q.since)} />
         </label>
         <label>
-          <span className="mb-1 block">Until (UTC)</span>
+          <span className={label}>Until (UTC)</span>
           <input className={input} type="datetime-local" name="until" defaultValue={one(q.until)} />
         </label>
-        <button className="rounded-md border border-zinc-300 px-3 py-1 dark:border-zinc-700" type="submit">
+        <button className={buttonClass('primary')} type="submit">
           Filter
         </button>
       </form>
-      <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        <table className="w-full text-left text-sm">
+      {rows.length === 0 ? (
+        <EmptyState title="Nothing recorded matches.">
+          Every sign-in, replay, discard, pause and change of users or keys is written here.
+        </EmptyState>
+      ) : (
+        <Table label="Audit log" className="table-fixed">
           <thead>
             <tr>
-              <th className={th}>When (UTC)</th>
-              <th className={th}>Who</th>
-              <th className={th}>Action</th>
-              <th className={th}>Target</th>
-              <th className={th}>Reason</th>
-              <th className={th}>Details</th>
+              <Th className="w-32">When</Th>
+              <Th className="w-56">Who</Th>
+              <Th className="w-48">Action</Th>
+              <Th className="w-44">Target</Th>
+              <Th className="w-48">Reason</Th>
+              <Th>Details</Th>
             </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.id}>
-                <td className={`${td} whitespace-nowrap`}>
-                  {r.at.toISOString().replace('T', ' ').slice(0, 19)}
-                </td>
-                <td className={`${td} font-mono`}>{r.actor}</td>
-                <td className={`${td} font-mono`}>{r.action}</td>
-                <td className={`${td} font-mono`}>{r.target ?? '—'}</td>
-                <td className={td}>{r.reason ?? '—'}</td>
-                <td className={`${td} font-mono text-xs`}>{r.details ? JSON.stringify(r.details) : ''}</td>
+                <Td className="text-zinc-600 dark:text-zinc-400">
+                  <Time value={r.at} />
+                </Td>
+                <Td className="font-mono">
+                  <Truncated text={r.actor} />
+                </Td>
+                <Td className="font-mono">
+                  <Truncated text={r.action} />
+                </Td>
+                <Td className="font-mono">
+                  <Truncated text={r.target ?? '—'} />
+                </Td>
+                <Td>
+                  <Truncated text={r.reason ?? '—'} />
+                </Td>
+                <Td className="font-mono text-xs">
+                  {r.details ? <Truncated text={JSON.stringify(r.details)} /> : ''}
+                </Td>
               </tr>
             ))}
           </tbody>
-        </table>
-      </div>
-      {rows.length === 0 && <p className="mt-4 text-sm text-zinc-500">Nothing recorded matches.</p>}
+        </Table>
+      )}
       {next && (
         <Link className="mt-4 inline-block text-sm underline" href={`/audit?${more}`}>
           Older entries

@@ -2,7 +2,12 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { type DeadRowView, DeadTable, type PageFilter } from '@/app/_components/dlq/dead-table';
 import { freeze, isWindow, windows } from '@/app/_components/dlq/window';
-import { Empty, Section } from '@/app/_components/section';
+import { formatCount } from '@/app/_components/overview/format';
+import { Section } from '@/app/_components/section';
+import { buttonClass, inputClass } from '@/app/_components/ui/button';
+import { EmptyState } from '@/app/_components/ui/empty-state';
+import { Table, Td, Th } from '@/app/_components/ui/table';
+import { Truncated } from '@/app/_components/ui/tooltip';
 import { guardPage } from '@/lib/auth/guard';
 import { maskedFilterMessage, maskedFiltersIn } from '@/lib/auth/masked-filters';
 import { can } from '@/lib/auth/principal';
@@ -15,8 +20,8 @@ export const dynamic = 'force-dynamic';
 
 type Search = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-const input =
-  'rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
+const input = `${inputClass} w-40 py-1`;
+const label = 'mb-0.5 block text-xs text-zinc-600 dark:text-zinc-400';
 const PAGE = 50;
 
 function url(q: Record<string, string | undefined>): string {
@@ -70,14 +75,14 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
   const rows: DeadRowView[] = page.items.map((r) => ({ ...r, finishedAt: r.finishedAt.toISOString() }));
   return (
     <>
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Dead letters</h1>
+      <h1 className="mb-3 text-xl font-semibold tracking-tight">Dead letters</h1>
       <form
         method="get"
         aria-label="Filter dead letters"
-        className="mb-6 flex flex-wrap items-end gap-3 text-sm"
+        className="mb-6 flex flex-wrap items-end gap-2 text-sm"
       >
         <label>
-          <span className="mb-1 block">Subscription</span>
+          <span className={label}>Subscription</span>
           <select className={input} name="subscription" defaultValue={filter.subscription ?? ''}>
             <option value="">any</option>
             {facets.subscriptions.map((s) => (
@@ -88,11 +93,11 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
           </select>
         </label>
         <label>
-          <span className="mb-1 block">Channel</span>
+          <span className={label}>Channel</span>
           <input className={input} name="channel" defaultValue={filter.channel} />
         </label>
         <label>
-          <span className="mb-1 block">Error contains</span>
+          <span className={label}>Error contains</span>
           <input
             className={input}
             name="error"
@@ -102,7 +107,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
           />
         </label>
         <label>
-          <span className="mb-1 block">Died within</span>
+          <span className={label}>Died within</span>
           <select className={input} name="window" defaultValue={filter.window ?? ''}>
             <option value="">any time</option>
             {Object.keys(windows).map((w) => (
@@ -112,43 +117,42 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
             ))}
           </select>
         </label>
-        <button
-          type="submit"
-          className="rounded-md bg-zinc-900 px-3 py-1.5 text-white dark:bg-zinc-100 dark:text-zinc-900"
-        >
+        <button type="submit" className={buttonClass('primary')}>
           Filter
         </button>
-        <Link href="/dead-letters" className="px-2 py-1.5 underline">
+        <Link href="/dead-letters" className={buttonClass('ghost')}>
           Clear
         </Link>
       </form>
       <Section title="By subscription and error">
         {groups.groups.length === 0 ? (
-          <Empty>No dead deliveries.</Empty>
+          <EmptyState title="No dead deliveries.">
+            Deliveries that run out of attempts, or that a provider refuses for good, wait here to be replayed
+            or discarded.
+          </EmptyState>
         ) : (
-          <table className="w-full text-left text-sm">
+          <Table label="Dead deliveries by subscription and error" className="table-fixed">
             <thead>
               <tr>
-                <th className="px-2 py-2 font-medium text-zinc-500">Subscription</th>
-                <th className="px-2 py-2 font-medium text-zinc-500">Error</th>
-                <th className="px-2 py-2 font-medium text-zinc-500">Dead</th>
-                <th className="px-2 py-2 font-medium text-zinc-500">
+                <Th className="w-56">Subscription</Th>
+                <Th>Error</Th>
+                <Th className="w-24" numeric>
+                  Dead
+                </Th>
+                <Th className="w-20">
                   <span className="sr-only">Filter</span>
-                </th>
+                </Th>
               </tr>
             </thead>
             <tbody>
               {groups.groups.map((g) => (
-                <tr
-                  key={`${g.subscription}|${g.pattern}`}
-                  className="border-t border-zinc-100 align-top dark:border-zinc-800"
-                >
-                  <td className="px-2 py-2">{g.subscription}</td>
-                  <td className="max-w-xl px-2 py-2">
-                    {mask ? g.pattern.replace(/\S+@\S+/g, '…') : g.pattern}
-                  </td>
-                  <td className="px-2 py-2">{g.count.toLocaleString('en')}</td>
-                  <td className="px-2 py-2">
+                <tr key={`${g.subscription}|${g.pattern}`}>
+                  <Td className="font-mono">{g.subscription}</Td>
+                  <Td>
+                    <Truncated text={mask ? g.pattern.replace(/\S+@\S+/g, '…') : g.pattern} />
+                  </Td>
+                  <Td numeric>{formatCount(g.count)}</Td>
+                  <Td>
                     {/* The group's filter is error text: not for who sees errors masked. */}
                     {!mask && (
                       <Link
@@ -159,15 +163,15 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
                         Show
                       </Link>
                     )}
-                  </td>
+                  </Td>
                 </tr>
               ))}
             </tbody>
-          </table>
+          </Table>
         )}
         {groups.sampled && (
           <p className="mt-2 text-xs text-zinc-500">
-            Counted over the newest {GROUP_SAMPLE.toLocaleString('en')} dead deliveries of each subscription.
+            Counted over the newest {formatCount(GROUP_SAMPLE)} dead deliveries of each subscription.
           </p>
         )}
       </Section>
@@ -177,7 +181,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
             {maskedFilterMessage(refused)}
           </p>
         ) : rows.length === 0 ? (
-          <Empty>No dead delivery matches these filters.</Empty>
+          <EmptyState title="No dead delivery matches these filters." />
         ) : (
           <DeadTable rows={rows} filter={filter} canBulk={can(me, 'deliveries:bulk')} />
         )}

@@ -1,6 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { Empty } from '@/app/_components/section';
+import { StateBadge } from '@/app/_components/ui/badge';
+import { buttonClass, inputClass } from '@/app/_components/ui/button';
+import { EmptyState } from '@/app/_components/ui/empty-state';
+import { RowKeys } from '@/app/_components/ui/row-keys';
+import { rowClass, Table, Td, Th } from '@/app/_components/ui/table';
+import { Time } from '@/app/_components/ui/time';
+import { Truncated } from '@/app/_components/ui/tooltip';
 import { guardPage } from '@/lib/auth/guard';
 import { mayFilterOnPayloads } from '@/lib/auth/masked-filters';
 import { can } from '@/lib/auth/principal';
@@ -8,8 +14,8 @@ import { sharedReadDb } from '@/lib/db/client';
 import { expensiveRead, read } from '@/lib/db/reads';
 import { deliveryStates } from '@/lib/db/schema';
 import { HeraldError } from '@/lib/errors';
-import { exploreEvents, parseState } from '@/lib/lookup/explore';
 import { deadFacets } from '@/lib/queries/dead-letters';
+import { exploreEvents, parseState } from '@/lib/queries/explore';
 
 export const metadata: Metadata = { title: 'Events' };
 export const dynamic = 'force-dynamic';
@@ -20,9 +26,10 @@ const date = (v: string | undefined) => {
   const d = v ? new Date(v) : undefined;
   return d && !Number.isNaN(d.getTime()) ? d : undefined;
 };
-const input =
-  'rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
-const PAGE = 25;
+const input = `${inputClass} w-36 py-1`;
+const label = 'mb-0.5 block text-xs text-zinc-600 dark:text-zinc-400';
+/** Two screens of rows at 25 px each; keyset pages after that. */
+const PAGE = 50;
 
 /** Every filter lives in the URL, so a view can be shared; pages are keyset cursors. */
 export default async function EventsPage({ searchParams }: { searchParams: Promise<Search> }) {
@@ -64,10 +71,10 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   );
   return (
     <>
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Events</h1>
-      <form method="get" aria-label="Filter events" className="mb-6 flex flex-wrap items-end gap-3 text-sm">
+      <h1 className="mb-3 text-xl font-semibold tracking-tight">Events</h1>
+      <form method="get" aria-label="Filter events" className="mb-3 flex flex-wrap items-end gap-2 text-sm">
         <label>
-          <span className="mb-1 block">Channel</span>
+          <span className={label}>Channel</span>
           <input className={input} name="channel" defaultValue={filter.channel} list="channels" />
           <datalist id="channels">
             {facets.channels.map((c) => (
@@ -76,7 +83,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           </datalist>
         </label>
         <label>
-          <span className="mb-1 block">Subscription</span>
+          <span className={label}>Subscription</span>
           <select className={input} name="subscription" defaultValue={filter.subscription ?? ''}>
             <option value="">any</option>
             {facets.subscriptions.map((s) => (
@@ -87,7 +94,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           </select>
         </label>
         <label>
-          <span className="mb-1 block">State</span>
+          <span className={label}>State</span>
           <select className={input} name="state" defaultValue={filter.state ?? ''}>
             <option value="">any</option>
             {deliveryStates.map((s) => (
@@ -98,11 +105,11 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           </select>
         </label>
         <label>
-          <span className="mb-1 block">Key</span>
+          <span className={label}>Key</span>
           <input className={input} name="key" defaultValue={filter.key} placeholder="order:1042" />
         </label>
         <label>
-          <span className="mb-1 block">Payload field</span>
+          <span className={label}>Payload field</span>
           <input
             className={input}
             name="field"
@@ -113,7 +120,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           />
         </label>
         <label>
-          <span className="mb-1 block">Error text</span>
+          <span className={label}>Error text</span>
           <input
             className={input}
             name="error"
@@ -124,20 +131,17 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           />
         </label>
         <label>
-          <span className="mb-1 block">From</span>
+          <span className={label}>From</span>
           <input className={input} type="datetime-local" name="since" defaultValue={one(q.since)} />
         </label>
         <label>
-          <span className="mb-1 block">Until</span>
+          <span className={label}>Until</span>
           <input className={input} type="datetime-local" name="until" defaultValue={one(q.until)} />
         </label>
-        <button
-          type="submit"
-          className="rounded-md bg-zinc-900 px-3 py-1.5 text-white dark:bg-zinc-100 dark:text-zinc-900"
-        >
+        <button type="submit" className={buttonClass('primary')}>
           Filter
         </button>
-        <Link href="/events" className="px-2 py-1.5 underline">
+        <Link href="/events" className={buttonClass('ghost')}>
           Clear
         </Link>
       </form>
@@ -146,36 +150,80 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
           {problem}
         </p>
       )}
-      {page && page.items.length === 0 && <Empty>No event matches these filters.</Empty>}
+      {page && page.items.length === 0 && (
+        <EmptyState
+          title={Object.values(q).some(Boolean) ? 'No event matches these filters.' : 'Nothing here yet.'}
+        >
+          {Object.values(q).some(Boolean) ? (
+            <Link className="underline" href="/events">
+              Clear the filters
+            </Link>
+          ) : (
+            <>
+              Publish your first event with <code className="font-mono">POST /api/v1/events</code> (an API key
+              with the publish scope) or <code className="font-mono">publish()</code> inside your own
+              transaction.
+            </>
+          )}
+        </EmptyState>
+      )}
       {page && page.items.length > 0 && (
-        <ul aria-label="Events" className="space-y-3">
-          {page.items.map((e) => (
-            <li key={e.id} className="rounded-lg border border-zinc-200 p-3 text-sm dark:border-zinc-800">
-              <div className="flex flex-wrap gap-x-4">
-                <Link className="font-medium underline" href={`/events/${e.id}`}>
-                  Event {e.id}
-                </Link>
-                <span>{e.channel}</span>
-                {e.key && <span>{e.key}</span>}
-                <span className="text-zinc-500">{new Date(e.createdAt).toISOString()}</span>
-                {e.deliveries.map((d) => (
-                  <Link key={d.id} href={`/deliveries/${d.id}`} className="underline">
-                    {d.subscription}: {d.state}
-                  </Link>
-                ))}
-              </div>
-              <details className="mt-1">
-                <summary className="cursor-pointer text-zinc-500">Payload</summary>
-                <pre className="mt-1 overflow-x-auto rounded bg-zinc-100 p-2 text-xs dark:bg-zinc-900">
-                  {JSON.stringify(e.payload, null, 2)}
-                </pre>
-              </details>
-            </li>
-          ))}
-        </ul>
+        <RowKeys>
+          <Table label="Events" className="table-fixed">
+            <thead>
+              <tr>
+                <Th className="w-24">Event</Th>
+                <Th className="w-32">Published</Th>
+                <Th className="w-44">Channel</Th>
+                <Th className="w-48">Key</Th>
+                <Th className="w-[30%]">Deliveries</Th>
+                <Th>Payload</Th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((e) => (
+                <tr key={e.id} data-href={`/events/${e.id}`} className={rowClass}>
+                  <Td>
+                    <Link className="font-medium underline-offset-2 hover:underline" href={`/events/${e.id}`}>
+                      Event {e.id}
+                    </Link>
+                  </Td>
+                  <Td className="text-zinc-600 dark:text-zinc-400">
+                    <Time value={e.createdAt} />
+                  </Td>
+                  <Td className="font-mono">
+                    <Truncated text={e.channel} />
+                  </Td>
+                  <Td className="font-mono">
+                    {e.key ? <Truncated text={e.key} /> : <span className="text-zinc-500">—</span>}
+                  </Td>
+                  <Td>
+                    <span className="flex gap-1 overflow-hidden">
+                      {e.deliveries.map((d) => (
+                        <Link
+                          key={d.id}
+                          href={`/deliveries/${d.id}`}
+                          aria-label={`${d.subscription}: ${d.state}`}
+                          className="rounded-full focus-visible:outline-2 focus-visible:outline-sky-600"
+                        >
+                          <StateBadge state={d.state}>
+                            {d.subscription} · {d.state}
+                          </StateBadge>
+                        </Link>
+                      ))}
+                    </span>
+                  </Td>
+                  <Td className="font-mono text-xs text-zinc-600 dark:text-zinc-400">
+                    <Truncated text={JSON.stringify(e.payload)} />
+                  </Td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        </RowKeys>
       )}
       {page?.nextCursor && (
-        <Link className="mt-4 inline-block underline" href={`/events?${next}`}>
+        <Link className="mt-3 inline-block text-sm underline" href={`/events?${next}`}>
           Older events
         </Link>
       )}

@@ -10,7 +10,7 @@ export default async function LivePage() {
   await guardPage('/live');
   return (
     <>
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Live feed</h1>
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Live feed</h1>
       <Suspense fallback={<p className="text-sm text-zinc-500">Loading…</p>}>
         <LiveFeed />
       </Suspense>

@@ -8,11 +8,12 @@ import { can } from '@/lib/auth/principal';
 import { sharedReadDb } from '@/lib/db/client';
 import { expensiveRead } from '@/lib/db/reads';
 import { HeraldError } from '@/lib/errors';
-import { actorView } from '@/lib/lookup/actor';
 import { pageClock } from '@/lib/lookup/clock';
+import { plural } from '@/lib/lookup/format';
 import { parseLookup } from '@/lib/lookup/parse';
 import { lookupSummary } from '@/lib/lookup/summary';
 import { notFoundVerdict } from '@/lib/lookup/verdict';
+import { actorView } from '@/lib/operations/single-delivery';
 import { lookup } from '@/lib/queries/lookup';
 
 export const metadata: Metadata = { title: 'Lookup' };
@@ -46,7 +47,7 @@ export default async function LookupPage({
   const actor = actorView(me);
   return (
     <>
-      <h1 className="mb-4 text-2xl font-semibold tracking-tight">Lookup</h1>
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Lookup</h1>
       <form method="get" action="/lookup" className="mb-6 flex gap-2" aria-label="Lookup">
         <input
           type="search"
@@ -90,10 +91,9 @@ export default async function LookupPage({
           <div className="mb-6 flex flex-wrap items-center justify-between gap-2 text-sm text-zinc-600 dark:text-zinc-400">
             <p>
               {result.before === null && result.more
-                ? `The ${result.events.length} most recent`
-                : result.events.length}{' '}
-              {result.before === null ? '' : 'older '}
-              event(s) for “{result.query}”, newest first · times in {clock.timeZone}
+                ? `The ${result.events.length} most recent ${result.events.length === 1 ? 'event' : 'events'}`
+                : plural(result.events.length, result.before === null ? 'event' : 'older event')}{' '}
+              for “{result.query}”, newest first · verdict times in {clock.timeZone}
             </p>
             <CopySummary text={lookupSummary(result, clock)} label="Copy summary of all" />
           </div>

@@ -3,7 +3,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
 import type { ActivityPayload } from '@/lib/realtime/messages';
-import { throttle } from './throttle';
+import { refetchThrottle } from './refetch-throttle';
 
 /**
  * One EventSource per tab, shared by every page through context. Activity messages invalidate
@@ -68,7 +68,7 @@ export function StreamProvider({ children, url = '/api/v1/stream' }: { children:
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
     let lastChange = Date.now();
-    const changed = throttle(() => {
+    const changed = refetchThrottle(() => {
       lastChange = Date.now();
       void queryClient.invalidateQueries({ queryKey: ['live'] });
       for (const l of changeListeners.current) l();

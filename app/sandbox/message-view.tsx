@@ -1,7 +1,9 @@
 import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { Time } from '@/app/_components/ui/time';
 import type { SandboxMessageRow } from '@/lib/db/schema';
 import { maskText } from '@/lib/queries/mask';
-import { messageStatus, toneClass, utc } from './status';
+import { messageStatus, toneClass } from './status';
 
 /**
  * One message as the sandbox received it. The HTML body is untrusted (it comes from payloads):
@@ -18,11 +20,11 @@ export function MessageView({
   closeHref: string;
 }) {
   const status = messageStatus(m);
-  const fields: [string, string | null][] = [
+  const fields: [string, ReactNode][] = [
     ['From', m.fromAddress],
     ['To', m.toAddress && mask ? maskText(m.toAddress) : m.toAddress],
     ['Subject', m.subject],
-    ['Received', `${utc(m.receivedAt)} UTC`],
+    ['Received', <Time key="received" value={m.receivedAt} absolute />],
     ['MessageID', m.messageId],
     [
       'Answer',

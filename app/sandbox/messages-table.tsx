@@ -1,7 +1,8 @@
 import Link from 'next/link';
+import { Time } from '@/app/_components/ui/time';
 import type { SandboxMessageRow } from '@/lib/db/schema';
 import { maskText } from '@/lib/queries/mask';
-import { messageStatus, toneClass, utc } from './status';
+import { messageStatus, toneClass } from './status';
 
 const th = 'px-4 py-2 font-medium text-zinc-500';
 const td = 'border-t border-zinc-100 px-4 py-2 align-top dark:border-zinc-800';
@@ -23,7 +24,7 @@ export function MessagesTable({
       <table className="w-full text-left text-sm" aria-label="Sandbox messages">
         <thead>
           <tr>
-            <th className={th}>Received (UTC)</th>
+            <th className={th}>Received</th>
             <th className={th}>To</th>
             <th className={th}>Subject</th>
             <th className={th}>Status</th>
@@ -39,7 +40,9 @@ export function MessagesTable({
                 aria-selected={m.id === openId}
                 className="aria-selected:bg-zinc-50 dark:aria-selected:bg-zinc-800/50"
               >
-                <td className={`${td} whitespace-nowrap tabular-nums`}>{utc(m.receivedAt)}</td>
+                <td className={`${td} whitespace-nowrap tabular-nums`}>
+                  <Time value={m.receivedAt} />
+                </td>
                 <td className={td}>{m.toAddress ? (mask ? maskText(m.toAddress) : m.toAddress) : '—'}</td>
                 <td className={td}>
                   <Link className="underline decoration-zinc-300 hover:decoration-zinc-900" href={href(m.id)}>

@@ -67,7 +67,7 @@ export default async function SandboxPage({ searchParams }: { searchParams: Prom
   return (
     <>
       <div className="mb-2 flex items-center gap-4">
-        <h1 className="text-2xl font-semibold tracking-tight">Sandbox outbox</h1>
+        <h1 className="text-xl font-semibold tracking-tight">Sandbox outbox</h1>
         <AutoRefresh seconds={5} />
       </div>
       <p className="mb-6 max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">

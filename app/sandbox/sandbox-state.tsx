@@ -1,5 +1,5 @@
+import { Time } from '@/app/_components/ui/time';
 import type { SandboxControls } from '@/lib/sandbox/settings';
-import { utc } from './status';
 
 /** One line on how the sandbox behaves right now, so nobody wonders why email is refused. */
 export function SandboxState({ controls }: { controls: SandboxControls }) {
@@ -19,11 +19,32 @@ export function SandboxState({ controls }: { controls: SandboxControls }) {
           : 'border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900'
       }`}
     >
-      {inMaintenance
-        ? `In maintenance${ends ? ` until ${utc(ends)} UTC` : ' until someone ends it'}: every send is refused with ErrorCode 100 (HTTP 503), which Herald retries.`
-        : scheduled && starts
-          ? `Up. Maintenance scheduled from ${utc(starts)} UTC${ends ? ` to ${utc(ends)} UTC` : ''}.`
-          : 'Up: accepting email.'}
+      {inMaintenance ? (
+        <>
+          In maintenance{' '}
+          {ends ? (
+            <>
+              until <Time value={ends} absolute />
+            </>
+          ) : (
+            'until someone ends it'
+          )}
+          : every send is refused with ErrorCode 100 (HTTP 503), which Herald retries.
+        </>
+      ) : scheduled && starts ? (
+        <>
+          Up. Maintenance scheduled from <Time value={starts} absolute />
+          {ends ? (
+            <>
+              {' '}
+              to <Time value={ends} absolute />
+            </>
+          ) : null}
+          .
+        </>
+      ) : (
+        'Up: accepting email.'
+      )}
       {parts.length > 0 && ` ${parts.join(' · ')}.`}
     </p>
   );

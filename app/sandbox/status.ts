@@ -22,5 +22,3 @@ export const toneClass: Record<Tone, string> = {
   wait: 'bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-300',
   bad: 'bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300',
 };
-
-export const utc = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 19);

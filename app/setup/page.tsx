@@ -15,8 +15,8 @@ export default async function SetupPage({
   const { token } = await searchParams;
   const usable = typeof token === 'string' && (await setupTokenUsable(sharedDb(), token));
   return (
-    <div className="mx-auto max-w-sm">
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Create the first admin</h1>
+    <div className="mx-auto mt-12 max-w-sm rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Create the first admin</h1>
       {usable ? (
         <SetupForm token={token} />
       ) : (

@@ -17,8 +17,8 @@ export default async function SignInPage({
   const next = safeNextPath((await searchParams).next, authSettings().publicUrl);
   if (await currentPrincipal()) redirect(next);
   return (
-    <div className="mx-auto max-w-sm">
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Sign in</h1>
+    <div className="mx-auto mt-12 max-w-sm rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Sign in</h1>
       <SignInForm next={next} />
     </div>
   );

@@ -2,29 +2,28 @@
 
 import { revalidatePath } from 'next/cache';
 import { currentPrincipal } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
-import { pauseSubscription, resumeSubscription } from '@/lib/operations/subscriptions';
+import { setSubscriptionPaused } from '@/lib/operations/subscriptions';
+import { type Refusal, refusalOr } from '../_components/action-refusal';
 
-export type PauseResult = { ok: boolean; message: string };
+export type PauseResult = { ok: true; message: string } | Refusal;
 
-/** Pause or resume, authorised here on the server; the reason goes to the audit log. */
+/**
+ * Pause or resume from the dashboard: who may, the reason (required to pause) and an unknown
+ * name are setSubscriptionPaused's policy, the same as the API's; this only presents its answer.
+ */
 export async function setPaused(name: string, pause: boolean, reason: string): Promise<PauseResult> {
-  const me = await currentPrincipal();
-  if (!me || !can(me, 'subscriptions:operate'))
-    return { ok: false, message: 'You may not pause or resume subscriptions.' };
-  const why = reason.trim().slice(0, 1000);
-  if (pause && !why)
-    return {
-      ok: false,
-      message: 'Please say why: the reason is shown to everyone who finds messages waiting.',
-    };
-  const changed = await (pause ? pauseSubscription : resumeSubscription)(sharedDb(), name, {
-    actor: me.actor,
-    reason: why || undefined,
-  });
+  const r = await refusalOr(await currentPrincipal(), (me) =>
+    setSubscriptionPaused(sharedDb(), me, {
+      name: String(name),
+      paused: pause === true,
+      reason: typeof reason === 'string' ? reason : '',
+    }),
+  );
+  if (!r.ok) return r;
   revalidatePath('/subscriptions');
+  const { changed } = r.value;
   return changed
     ? { ok: true, message: pause ? `${name} paused` : `${name} resumed` }
-    : { ok: false, message: `${name} was already ${pause ? 'paused' : 'running'}` };
+    : { ok: true, message: `${name} was already ${pause ? 'paused' : 'running'}` };
 }

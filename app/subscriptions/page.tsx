@@ -1,12 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { Empty } from '@/app/_components/section';
+import { formatCount } from '@/app/_components/overview/format';
+import { Badge } from '@/app/_components/ui/badge';
+import { EmptyState } from '@/app/_components/ui/empty-state';
+import { Time } from '@/app/_components/ui/time';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedReadDb } from '@/lib/db/client';
-import { pageClock } from '@/lib/lookup/clock';
-import { atMinute } from '@/lib/lookup/format';
 import { retryPolicyInWords } from '@/lib/lookup/retry-words';
 import { COUNT_CAP, subscriptionOverview } from '@/lib/queries/overview';
 import { PauseButton } from './pause-button';
@@ -14,7 +15,7 @@ import { PauseButton } from './pause-button';
 export const metadata: Metadata = { title: 'Subscriptions' };
 export const dynamic = 'force-dynamic';
 
-const n = (v: number) => (v >= COUNT_CAP ? `${COUNT_CAP.toLocaleString('en')}+` : v.toLocaleString('en'));
+const n = (v: number) => (v >= COUNT_CAP ? `${formatCount(COUNT_CAP)}+` : formatCount(v));
 
 /** Each subscription: state, queue, recent outcomes, retry policy in words, pause/resume. */
 export default async function SubscriptionsPage() {
@@ -37,11 +38,15 @@ export default async function SubscriptionsPage() {
   ]);
   const policy = new Map(policies.rows.map((p) => [p.name, p]));
   const operate = can(me, 'subscriptions:operate');
-  const clock = pageClock();
   return (
     <>
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Subscriptions</h1>
-      {stats.length === 0 && <Empty>No subscriptions yet: they appear when a worker starts.</Empty>}
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Subscriptions</h1>
+      {stats.length === 0 && (
+        <EmptyState title="No subscriptions yet.">
+          They appear when a worker starts: subscriptions are declared in code and synced by the worker (
+          <code className="font-mono">npm run worker</code>).
+        </EmptyState>
+      )}
       <div className="space-y-4">
         {stats.map((s) => {
           const p = policy.get(s.name);
@@ -56,14 +61,8 @@ export default async function SubscriptionsPage() {
                   {s.name} <span className="text-sm font-normal text-zinc-500">← {s.channelPattern}</span>
                 </h2>
                 <div>
-                  <span
-                    className={
-                      s.paused
-                        ? 'mr-3 font-medium text-amber-700 dark:text-amber-400'
-                        : 'mr-3 text-green-700 dark:text-green-400'
-                    }
-                  >
-                    {s.paused ? 'Paused' : 'Running'}
+                  <span className="mr-3">
+                    <Badge tone={s.paused ? 'warn' : 'good'}>{s.paused ? 'Paused' : 'Running'}</Badge>
                   </span>
                   {operate && <PauseButton name={s.name} paused={s.paused} />}
                 </div>
@@ -71,7 +70,14 @@ export default async function SubscriptionsPage() {
               {s.paused && (
                 <p className="mt-1 text-amber-800 dark:text-amber-300">
                   Paused{p?.pausedBy ? ` by ${p.pausedBy}` : ''}
-                  {p?.pausedAt ? ` at ${atMinute(new Date(p.pausedAt), clock)} ${clock.timeZone}` : ''}
+                  {p?.pausedAt ? (
+                    <>
+                      {' '}
+                      <Time value={p.pausedAt} />
+                    </>
+                  ) : (
+                    ''
+                  )}
                   {s.pausedReason ? `: ${s.pausedReason}` : ''}
                 </p>
               )}
@@ -83,8 +89,8 @@ export default async function SubscriptionsPage() {
                     ['Running', n(s.running)],
                     ['Dead', n(s.dead)],
                     ['Delivered / s (last min)', s.succeededPerSecond.toFixed(1)],
-                    ['Delivered (15 min)', s.succeeded15m.toLocaleString('en')],
-                    ['Failed (15 min)', s.failed15m.toLocaleString('en')],
+                    ['Delivered (15 min)', formatCount(s.succeeded15m)],
+                    ['Failed (15 min)', formatCount(s.failed15m)],
                     ['Lag', s.lagSeconds === null ? '—' : `${Math.round(s.lagSeconds)} s`],
                   ] as const
                 ).map(([label, value]) => (

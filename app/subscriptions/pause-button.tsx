@@ -2,7 +2,9 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { buttonClass, ConfirmDialog, inputClass, primaryClass } from '../_components/timeline/confirm-dialog';
+import { buttonClass, inputClass } from '../_components/ui/button';
+import { ConfirmDialog } from '../_components/ui/dialog';
+import { toast } from '../_components/ui/toast';
 import { setPaused } from './actions';
 
 export function PauseButton({ name, paused }: { name: string; paused: boolean }) {
@@ -15,7 +17,7 @@ export function PauseButton({ name, paused }: { name: string; paused: boolean })
     <>
       <button
         type="button"
-        className={buttonClass}
+        className={buttonClass()}
         onClick={() => setOpen(true)}
         aria-label={`${verb} ${name}`}
       >
@@ -35,6 +37,8 @@ export function PauseButton({ name, paused }: { name: string; paused: boolean })
             start(async () => {
               const r = await setPaused(name, !paused, reason);
               setMessage(r.message);
+              if (r.ok) toast.success(r.message);
+              else toast.error(r.message);
               setOpen(false);
               router.refresh();
             });
@@ -50,10 +54,10 @@ export function PauseButton({ name, paused }: { name: string; paused: boolean })
             <input name="reason" className={inputClass} required={!paused} maxLength={1000} />
           </label>
           <div className="flex justify-end gap-2">
-            <button type="button" className={buttonClass} onClick={() => setOpen(false)}>
+            <button type="button" className={buttonClass()} onClick={() => setOpen(false)}>
               Cancel
             </button>
-            <button type="submit" className={primaryClass} disabled={pending}>
+            <button type="submit" className={buttonClass('primary')} disabled={pending}>
               Confirm {verb.toLowerCase()}
             </button>
           </div>

@@ -3,7 +3,8 @@
  * `perMinute` tokens and refills continuously, so a key can burst its full minute and then
  * sustain `perMinute / 60` per second. Behind N app instances the effective limit is N times
  * the setting: the limit protects the database from one runaway client, it is not billing, and
- * a shared counter would add a write to every request.
+ * a shared counter would add a write to every request. Password guessing has its own, shared
+ * limit (./password-guess-throttle.ts).
  */
 interface Bucket {
   tokens: number;

@@ -1,12 +1,12 @@
 import { isAPIError } from 'better-auth/api';
 import type { Db } from '../db/client';
 import { BUSY_RETRY_AFTER_SECONDS, takeHashSlot } from './hash-slots';
-import { attemptSucceeded, reserveAttempt } from './throttle';
+import { attemptSucceeded, reserveAttempt } from './password-guess-throttle';
 
 export type AttemptOutcome<T> =
   | { kind: 'ok'; value: T }
   | { kind: 'wrong' }
-  /** Throttled (lib/auth/throttle.ts) or, `busy`, every hash slot in use: nothing was checked. */
+  /** Throttled (lib/auth/password-guess-throttle.ts) or, `busy`, every hash slot in use: nothing was checked. */
   | { kind: 'refused'; busy: boolean; retryAfterSeconds: number };
 
 /**

@@ -1,8 +1,8 @@
 import type { Db } from '../db/client';
 import { HttpError } from '../http/errors';
-import { recordAudit } from './audit';
 import { passwordAttempt } from './password-attempt';
 import type { Principal } from './principal';
+import { recordAudit } from './record-audit';
 import { auth } from './server';
 
 /**

@@ -51,7 +51,7 @@ export function createAuth(db: Db, settings: AuthSettings) {
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax', secure: settings.secureCookies },
     },
     // Herald throttles sign-ins itself, per account and per address, in the database
-    // (lib/auth/throttle.ts): better-auth's limiter only counts per address and only on its own
+    // (lib/auth/password-guess-throttle.ts): better-auth's limiter only counts per address and only on its own
     // HTTP handler, which is not mounted.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },

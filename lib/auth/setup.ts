@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { setupTokens } from '../db/schema';
 import { HeraldError } from '../errors';
-import { recordAudit, userActor, userTarget } from './audit';
+import { recordAudit, userActor, userTarget } from './record-audit';
 import { createUser, type UserInfo } from './users';
 
 /**

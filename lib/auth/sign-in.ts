@@ -1,7 +1,7 @@
 import type { Db } from '../db/client';
 import { clientAddress } from '../http/client-address';
-import { recordAudit, userActor, userTarget } from './audit';
 import { passwordAttempt } from './password-attempt';
+import { recordAudit, userActor, userTarget } from './record-audit';
 import { auth } from './server';
 
 export type SignInResult =

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import type { Db, Executor } from '../db/client';
 import { accounts, sessions, users } from '../db/schema';
 import { HeraldError } from '../errors';
-import { recordAudit, userTarget } from './audit';
 import { type Role, roles } from './principal';
+import { recordAudit, userTarget } from './record-audit';
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;

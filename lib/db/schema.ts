@@ -61,10 +61,28 @@ export const subscriptions = herald.table(
     timeoutMs: integer('timeout_ms').notNull().default(30_000),
     concurrency: integer('concurrency').notNull().default(10),
     leaseMs: integer('lease_ms').notNull().default(30_000),
+    // The provider circuit breaker (issue #21): its policy, synced from code like the rest.
+    // The circuit's state lives in `circuits` below.
+    /** Off: provider-unavailable failures are retried like any other. */
+    circuitEnabled: boolean('circuit_enabled').notNull().default(true),
+    /** Provider-unavailable failures, with no success between them, that open the circuit… */
+    circuitFailures: integer('circuit_failures').notNull().default(5),
+    /** …within this window (ms) of the first of them. */
+    circuitWindowMs: integer('circuit_window_ms').notNull().default(30_000),
+    /** First wait before a probe while open (ms); each later wait doubles… */
+    circuitProbeMs: integer('circuit_probe_ms').notNull().default(5_000),
+    /** …up to this (ms). */
+    circuitProbeMaxMs: integer('circuit_probe_max_ms').notNull().default(120_000),
+    /** Held deliveries released per second once the provider answers again. */
+    circuitReleasePerSecond: doublePrecision('circuit_release_per_second').notNull().default(20),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
   (t) => [
+    check(
+      'subscriptions_circuit_valid',
+      sql`${t.circuitFailures} >= 1 AND ${t.circuitWindowMs} > 0 AND ${t.circuitProbeMs} > 0 AND ${t.circuitProbeMaxMs} >= ${t.circuitProbeMs} AND ${t.circuitReleasePerSecond} > 0`,
+    ),
     check('subscriptions_name_format', sql`${t.name} ~ '^[a-z0-9][a-z0-9._-]{0,99}$'`),
     check('subscriptions_pattern_format', sql`${t.channelPattern} ~ '^([a-z0-9*][a-z0-9._*-]{0,199})$'`),
     check('subscriptions_max_attempts_positive', sql`${t.maxAttempts} >= 1`),
@@ -199,6 +217,58 @@ export const attempts = herald
   })
   .existing();
 
+export const circuitStates = ['closed', 'open', 'half-open'] as const;
+export type CircuitState = (typeof circuitStates)[number];
+
+/**
+ * The provider circuit breaker of a subscription (issue #21), shared by every worker process.
+ * `closed`: deliveries run; provider-unavailable failures are counted in a window. `open`: the
+ * provider is down; deliveries are held (claims return nothing) without spending attempts, and
+ * one probe goes out at `next_probe_at`, the wait doubling up to the policy's maximum. `half-open`:
+ * a success came back; held deliveries are released at the policy's rate (a token bucket:
+ * `tokens`, refilled since `tokens_at`) until none is left, then `closed`. Every transition is
+ * a SQL function (sql/functions/circuit_*.sql) called by claim_many, fail_many and
+ * complete_many. A row exists once a subscription's provider has failed.
+ */
+export const circuits = herald.table(
+  'circuits',
+  {
+    subscription: text('subscription')
+      .primaryKey()
+      .references(() => subscriptions.name, { onDelete: 'cascade', onUpdate: 'cascade' }),
+    state: text('state', { enum: circuitStates }).notNull().default('closed'),
+    /** Provider-unavailable failures counted since `window_started_at` (or during the outage). */
+    failures: integer('failures').notNull().default(0),
+    windowStartedAt: tstz('window_started_at'),
+    /** When the current outage began (kept through half-open; cleared when closed). */
+    openedAt: tstz('opened_at'),
+    /** The provider's words on the failure that opened the circuit. */
+    openedBy: text('opened_by'),
+    probeIntervalMs: integer('probe_interval_ms'),
+    nextProbeAt: tstz('next_probe_at'),
+    /** Probes sent during the current outage. */
+    probes: integer('probes').notNull().default(0),
+    lastProbeAt: tstz('last_probe_at'),
+    halfOpenAt: tstz('half_open_at'),
+    tokens: doublePrecision('tokens').notNull().default(0),
+    tokensAt: tstz('tokens_at'),
+    closedAt: tstz('closed_at'),
+    /** Outages so far (times opened from closed). */
+    outages: integer('outages').notNull().default(0),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('circuits_state_valid', sql`${t.state} IN ('closed','open','half-open')`),
+    check(
+      'circuits_open_has_probe',
+      sql`${t.state} <> 'open' OR (${t.nextProbeAt} IS NOT NULL AND ${t.probeIntervalMs} IS NOT NULL)`,
+    ),
+    // claim_many and complete_many ask "does any circuit need attention?" on every call: only
+    // such rows are in this index, so the answer is one probe of an (almost always) empty index.
+    index('circuits_attention').on(t.subscription).where(sql`${t.state} <> 'closed' OR ${t.failures} > 0`),
+  ],
+);
+
 /** Worker processes: heartbeats for health, and the `waiting` flag that decides whether publishers NOTIFY. */
 export const workers = herald.table(
   'workers',
@@ -235,6 +305,7 @@ export type EventRow = typeof events.$inferSelect;
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type CircuitRow = typeof circuits.$inferSelect;
 
 // ─── Email: Postmark webhooks and the local Postmark sandbox (issue 8) ───────────────────────────
 
@@ -521,7 +592,7 @@ export type UserRow = typeof users.$inferSelect;
 /**
  * Throughput rollups for the dashboard: per second (kept 1 h) and per minute (kept 8 d), by
  * channel (published) and by subscription (succeeded / failed / dead). Written by one worker at
- * a time (worker/rollup.ts); charts never count history.
+ * a time (herald.roll_up, called by worker/maintenance.ts); charts never count history.
  */
 export const activity = herald.table(
   'activity',

@@ -1,5 +1,5 @@
 import { Errors } from 'postmark';
-import { PermanentError, RetryableError } from '../subscriptions/errors';
+import { PermanentError, ProviderUnavailableError, RetryableError } from '../subscriptions/errors';
 import { parseRetryAfter } from './retry-after';
 
 /** Postmark's ErrorCodes we treat specially (https://postmarkapp.com/developer/api/overview#error-codes). */
@@ -28,8 +28,9 @@ export interface TransportEvidence {
 
 /**
  * Turns anything the Postmark client threw into the error that tells the worker what to do:
- * PermanentError (dead at once, reason in plain words) or RetryableError (again later, after
- * Retry-After when Postmark gave one).
+ * PermanentError (dead at once, reason in plain words), ProviderUnavailableError (Postmark is
+ * down: maintenance, 5xx, 429, no answer, unreachable; counted by the circuit breaker, held
+ * while it is open) or RetryableError (again later, after Retry-After when Postmark gave one).
  */
 export function classifyPostmarkError(thrown: unknown, evidence: TransportEvidence = {}): Error {
   const status =
@@ -46,7 +47,7 @@ export function classifyPostmarkError(thrown: unknown, evidence: TransportEviden
 
   // Maintenance comes as ErrorCode 100 (with 422 or 503): always worth waiting for.
   if (errorCode === POSTMARK_ERROR.maintenance) {
-    return new RetryableError(`Postmark is down for maintenance; will retry (${postmarkMessage})`, {
+    return new ProviderUnavailableError(`Postmark is down for maintenance; will retry (${postmarkMessage})`, {
       code,
       retryAfterMs,
       result,
@@ -56,14 +57,14 @@ export function classifyPostmarkError(thrown: unknown, evidence: TransportEviden
     return new PermanentError(permanentReason(errorCode, postmarkMessage), { code, result });
   }
   if (status === 429) {
-    return new RetryableError(`Postmark is rate limiting us (HTTP 429); will retry`, {
+    return new ProviderUnavailableError(`Postmark is rate limiting us (HTTP 429); will retry`, {
       code,
       retryAfterMs,
       result,
     });
   }
   if (status >= 500) {
-    return new RetryableError(
+    return new ProviderUnavailableError(
       `Postmark had a server error (HTTP ${status}); will retry: ${postmarkMessage}`,
       {
         code,
@@ -105,7 +106,7 @@ function networkFailure(thrown: unknown, evidence: TransportEvidence): Error {
   const message = timedOut
     ? 'Postmark did not answer in time; will retry'
     : `Could not reach Postmark (${errno ?? cause.message}); will retry`;
-  return new RetryableError(message, {
+  return new ProviderUnavailableError(message, {
     code: timedOut ? 'timeout' : `network_${errno ?? 'error'}`,
     result: { errorCode: null, message: cause.message, httpStatus: null } satisfies PostmarkFailure,
     cause: evidence.networkError ?? thrown,

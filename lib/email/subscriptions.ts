@@ -1,4 +1,4 @@
-import type { RetryPolicy, Subscription } from '../subscriptions/define';
+import type { CircuitPolicy, RetryPolicy, Subscription } from '../subscriptions/define';
 import { subscribe } from '../subscriptions/index';
 import { emailSettings } from './config';
 import { renderOrderConfirmation } from './order-confirmation';
@@ -10,6 +10,14 @@ export interface EmailSubscriptionOptions {
   retry?: RetryPolicy;
   timeoutMs?: number;
   concurrency?: number;
+  /**
+   * The provider circuit breaker: Postmark's maintenance (ErrorCode 100), 5xx, 429 and timeouts
+   * open it (lib/email/errors.ts). Unset fields take the worker's defaults (5 failures in a row
+   * within 30 s; probes after 5 s doubling to 2 min; 20 emails/s released after), which suit
+   * Postmark: an outage of any length ends with no dead letters, and the held email goes out
+   * within about 2 min + held/20 s of Postmark's return. `false` turns it off.
+   */
+  circuit?: CircuitPolicy | false;
 }
 
 /** The configured sender, created lazily so that importing the subscriptions never reads the environment. */
@@ -34,6 +42,7 @@ export function emailSubscriptions(options: EmailSubscriptionOptions = {}): Subs
     retry: options.retry,
     timeoutMs: options.timeoutMs ?? 30_000,
     concurrency: options.concurrency ?? 10,
+    circuit: options.circuit,
   };
   return [
     subscribe({

@@ -14,6 +14,8 @@ export type HttpErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  /** A dependency (the database) did not answer; the request may be retried (503). */
+  | 'unavailable'
   | 'internal_error';
 
 export class HttpError extends Error {

@@ -78,7 +78,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Replay every dead delivery matching a filter (dryRun: count only) */
+    /** Replay every dead delivery matching a filter (dryRun: count only); an empty filter, or `until` alone, is refused with 422 */
     post: operations['replayMatching'];
     delete?: never;
     options?: never;
@@ -146,7 +146,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Pause a subscription */
+    /** Pause a subscription (a reason is required: 422 at `reason` without one) */
     post: operations['pauseSubscription'];
     delete?: never;
     options?: never;
@@ -345,7 +345,7 @@ export interface components {
       nextCursor: string | null;
     };
     ActionRequest: {
-      /** @description Recorded in the audit log */
+      /** @description Recorded in the audit log. Required to pause a subscription and for support users acting on a delivery (422 at `reason` without) */
       reason?: string;
     };
     ActionResponse: {
@@ -353,6 +353,7 @@ export interface components {
       /** @enum {string} */
       state: 'pending' | 'running' | 'succeeded' | 'dead' | 'discarded';
     };
+    /** @description Give at least one of subscription, channel, errorContains, since or ids (until alone is everything): 422 otherwise */
     BulkReplayRequest: {
       subscription?: string;
       channel?: string;
@@ -995,6 +996,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The delivery is not in a state this action applies to (e.g. someone acted first); nothing changed */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB) */
       413: {
         headers: {
@@ -1096,6 +1106,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The delivery is not in a state this action applies to (e.g. someone acted first); nothing changed */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB) */
       413: {
         headers: {
@@ -1190,6 +1209,15 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The delivery is not in a state this action applies to (e.g. someone acted first); nothing changed */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -22,6 +22,7 @@ const errors = {
   '401': 'Missing, unknown or revoked API key',
   '403': 'The key lacks the scope (or the channel pattern)',
   '413': 'Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB)',
+  '409': 'The delivery is not in a state this action applies to (e.g. someone acted first); nothing changed',
   '415': 'Body is not application/json',
   '422': 'Validation failed: details list each field path (and index in a batch)',
   '429':
@@ -206,7 +207,8 @@ export function openApiDocument(): Json {
       '/api/v1/deliveries/replay': {
         post: {
           operationId: 'replayMatching',
-          summary: 'Replay every dead delivery matching a filter (dryRun: count only)',
+          summary:
+            'Replay every dead delivery matching a filter (dryRun: count only); an empty filter, or `until` alone, is refused with 422',
           requestBody: { required: true, content: json(ref('BulkReplayRequest')) },
           responses: {
             ...ok('200', 'Counts', 'BulkReplayResponse'),
@@ -219,24 +221,24 @@ export function openApiDocument(): Json {
         'replayDelivery',
         deliveryId,
         'ActionResponse',
-        [],
+        ['409'],
       ),
       '/api/v1/deliveries/{id}/retry': action(
         'Run a pending delivery now',
         'retryDelivery',
         deliveryId,
         'ActionResponse',
-        [],
+        ['409'],
       ),
       '/api/v1/deliveries/{id}/discard': action(
         'Discard a pending or dead delivery',
         'discardDelivery',
         deliveryId,
         'ActionResponse',
-        [],
+        ['409'],
       ),
       '/api/v1/subscriptions/{name}/pause': action(
-        'Pause a subscription',
+        'Pause a subscription (a reason is required: 422 at `reason` without one)',
         'pauseSubscription',
         subName,
         'SubscriptionState',

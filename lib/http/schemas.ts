@@ -101,6 +101,17 @@ export const DeliveriesQuery = z.strictObject({
   limit,
 });
 
+/** Channel and subscription names as the registry and herald.subscriptions spell them. */
+const feedName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,199}$/, 'not a valid name');
+
+/** GET /api/v1/feed (the live page): newest rows, or those after the previous answer's cursor. */
+export const FeedQuery = z.strictObject({
+  channel: feedName.optional(),
+  subscription: feedName.optional(),
+  after: z.string().max(100).optional().meta({ description: 'cursor of the previous answer' }),
+  limit,
+});
+
 const time = z.iso.datetime({ offset: true });
 const payloadOut = z.unknown().meta({ description: 'Masked unless the caller may read payloads' });
 
@@ -166,8 +177,22 @@ const page = <T extends z.ZodType>(item: T, id: string) =>
 export const EventPage = page(EventSummary, 'EventPage');
 export const DeliveryPage = page(Delivery, 'DeliveryPage');
 
+/**
+ * A reason as the operations take it: blank is the same as absent (lib/operations/policy.ts
+ * decides where one is required and answers 422 at `reason`).
+ */
+const reason = z
+  .string()
+  .max(1000)
+  .refine((s) => badString(s) === null, 'must not contain \\u0000 or a lone UTF-16 surrogate');
+
 export const ActionRequest = z
-  .strictObject({ reason: text(1000).optional().meta({ description: 'Recorded in the audit log' }) })
+  .strictObject({
+    reason: reason.optional().meta({
+      description:
+        'Recorded in the audit log. Required to pause a subscription and for support users acting on a delivery (422 at `reason` without)',
+    }),
+  })
   .register(apiSchemas, { id: 'ActionRequest' });
 
 export const ActionResponse = z
@@ -185,12 +210,12 @@ export const BulkReplayRequest = z
     until: isoTime.optional().meta({ description: 'Died before' }),
     ids: z.array(positiveId).min(1).max(10_000).optional(),
     dryRun: z.boolean().default(false).meta({ description: 'Only count what would be replayed' }),
-    reason: text(1000).optional(),
+    reason: reason.optional(),
   })
-  .refine(
-    (f) => Boolean(f.subscription || f.channel || f.errorContains || f.since || f.until || f.ids),
-    'give at least one filter (subscription, channel, errorContains, since, until or ids)',
-  )
+  .meta({
+    description:
+      'Give at least one of subscription, channel, errorContains, since or ids (until alone is everything): 422 otherwise',
+  })
   .register(apiSchemas, { id: 'BulkReplayRequest' });
 
 export const BulkReplayResponse = z

@@ -49,6 +49,11 @@ export interface TimelineDelivery {
   subscriptionPaused: boolean;
   pausedReason: string | null;
   pausedAt: Date | null;
+  /**
+   * The subscription's provider circuit breaker when it is not closed (issue #21): the provider
+   * is down (`open`) or just back and the held deliveries are being released (`half-open`).
+   */
+  circuit: DeliveryCircuit | null;
   /** Oldest first, as they happened. */
   attemptList: TimelineAttempt[];
   providerEvents: ProviderEvent[];
@@ -57,6 +62,19 @@ export interface TimelineDelivery {
    * know for that address, the reason it became inactive.
    */
   suppression: ProviderEvent | null;
+}
+
+export interface DeliveryCircuit {
+  state: 'open' | 'half-open';
+  /** When the provider went down (the circuit opened). */
+  openedAt: Date;
+  /** When it answered again (half-open), else null. */
+  backAt: Date | null;
+  nextProbeAt: Date | null;
+  /** Deliveries of the subscription waiting to be sent, this one included (counted up to 100,000). */
+  held: number;
+  /** Released per second once the provider is back. */
+  releasePerSecond: number;
 }
 
 export interface TimelineEvent {

@@ -1,5 +1,6 @@
 import { at, atMinute, type Clock, onDay, plural } from './format';
 import type {
+  DeliveryCircuit,
   LookupResult,
   ProviderEvent,
   TimelineAttempt,
@@ -148,6 +149,7 @@ function pending(d: TimelineDelivery, clock: Clock): Verdict {
       d.pausedReason ? `Reason given: ${d.pausedReason}` : null,
       'resume',
     );
+  if (d.circuit) return held(d, d.circuit, clock);
   const due = d.runAt.getTime() <= clock.now.getTime();
   if (failures.length > 0) {
     const reason = shortReason(last(failures));
@@ -161,6 +163,40 @@ function pending(d: TimelineDelivery, clock: Clock): Verdict {
   }
   if (!due) return v('waiting', `Scheduled to be sent at ${atMinute(d.runAt, clock)}`, null, 'retry');
   return v('waiting', `Queued since ${at(d.runAt, clock)}, waiting for a worker`, null);
+}
+
+/** Who the provider is, in words: Postmark for the email subscriptions, else a description. */
+function providerName(d: TimelineDelivery): string {
+  const postmark =
+    d.attemptList.some((a) => a.errorCode?.startsWith('postmark_') || a.messageId) ||
+    /email/.test(d.subscription);
+  return postmark ? 'Postmark' : `The provider behind ${d.subscription}`;
+}
+
+/**
+ * Held by the provider circuit breaker (issue #21): the provider is down, so nothing is sent and
+ * no attempt is spent until it answers again; then the held deliveries go out at a steady pace.
+ */
+function held(d: TimelineDelivery, c: DeliveryCircuit, clock: Clock): Verdict {
+  const provider = providerName(d);
+  const thing = provider === 'Postmark' ? 'email' : 'delivery';
+  const others = Math.max(0, c.held - 1);
+  const together =
+    others > 0 ? ` with ${others.toLocaleString('en-US')} ${others === 1 ? 'other' : 'others'}` : '';
+  const reason = shortReason(last(d.attemptList.filter((a) => a.outcome !== 'succeeded')));
+  if (c.state === 'open')
+    return v(
+      'waiting',
+      `${provider} has been down since ${at(c.openedAt, clock)}; Herald is holding this ${thing}${together} and sends them when it is back`,
+      `No attempts are spent while it is down; Herald checks with one message at a time${c.nextProbeAt ? `, next at ${at(c.nextProbeAt, clock)}` : ''}. Last answer: ${reason}.`,
+    );
+  const rate = c.releasePerSecond;
+  const minutes = rate > 0 ? Math.ceil(c.held / rate / 60) : null;
+  return v(
+    'waiting',
+    `${provider} is back since ${c.backAt ? at(c.backAt, clock) : 'a moment ago'} after being down since ${at(c.openedAt, clock)}; Herald is sending this ${thing}${together} now`,
+    `Held ${thing === 'email' ? 'emails' : 'deliveries'} go out at ${rate.toLocaleString('en-US')} a second${minutes !== null ? `, all within about ${plural(minutes, 'minute')}` : ''}.`,
+  );
 }
 
 export function deliveryVerdict(d: TimelineDelivery, clock: Clock): Verdict {

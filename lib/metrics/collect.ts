@@ -51,6 +51,10 @@ export async function collectMetrics(pool: pg.Pool): Promise<string> {
     const listeners = await client.query<{ id: string; reconnects: number }>(
       'SELECT id, listener_reconnects AS reconnects FROM herald.workers ORDER BY id',
     );
+    const circuits = await client.query<{ subscription: string; state: string }>(
+      `SELECT s.name AS subscription, coalesce(c.state, 'closed') AS state
+       FROM herald.subscriptions s LEFT JOIN herald.circuits c ON c.subscription = s.name ORDER BY s.name`,
+    );
     await client.query('COMMIT');
     const boundsSeconds = (bounds.rows[0]?.b ?? []).map((ms) => ms / 1000);
     const byChannel = totals.rows.filter((r) => r.channel !== '');
@@ -104,6 +108,15 @@ export async function collectMetrics(pool: pg.Pool): Promise<string> {
         samples: depth.rows.map((r) => ({
           labels: { subscription: r.subscription },
           value: r.oldest_due_seconds ?? 0,
+        })),
+      },
+      {
+        name: 'herald_circuit_open',
+        help: "1 while a subscription's provider circuit breaker is open (the provider is down: deliveries held, one probe at a time), else 0.",
+        type: 'gauge',
+        samples: circuits.rows.map((r) => ({
+          labels: { subscription: r.subscription },
+          value: r.state === 'open' ? 1 : 0,
         })),
       },
       {

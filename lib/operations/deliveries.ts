@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
+import { type DeadFilter, isEmptyFilter, normaliseDeadFilter } from './dead-filter';
 
 /**
  * Manual operations on deliveries. Each is recorded in the audit log with who and why, moves
@@ -31,27 +32,8 @@ export const retryDeliveryNow = (db: Executor, id: number, who: Actor) => single
 /** Pending or dead → discarded, for good. */
 export const discardDelivery = (db: Executor, id: number, who: Actor) => single(db, 'discard', id, who);
 
-/** Which dead deliveries a bulk action applies to. Relative windows must be frozen by the caller. */
-export interface DeadFilter {
-  subscription?: string;
-  channel?: string;
-  /** Case-insensitive substring of the last error. */
-  errorContains?: string;
-  /** Died at or after. */
-  since?: Date;
-  /** Died before. */
-  until?: Date;
-  /** Only these deliveries (the "N selected" case). */
-  ids?: number[];
-}
-
-export function isEmptyFilter(f: DeadFilter): boolean {
-  return (
-    !f.subscription && !f.channel && !f.errorContains && !f.since && !f.until && !(f.ids && f.ids.length > 0)
-  );
-}
-
-function where(f: DeadFilter): SQL {
+function where(filter: DeadFilter): SQL {
+  const f = normaliseDeadFilter(filter);
   const parts: SQL[] = [sql`d.state = 'dead'`];
   if (f.subscription) parts.push(sql`d.subscription = ${f.subscription}`);
   if (f.channel) parts.push(sql`e.channel = ${f.channel}`);
@@ -90,8 +72,9 @@ export interface BulkOptions {
 /**
  * Applies a bulk action to every dead delivery matching the filter, in short batches (each its
  * own statement, SKIP LOCKED) so workers keep claiming meanwhile. One audit entry records the
- * filter and the count. An empty filter is refused: "replay everything" must be said explicitly
- * with a time window or a subscription.
+ * filter and the count. An empty filter (isEmptyFilter) is refused: "replay everything" must be
+ * said explicitly with a time window or a subscription. No permission check: callers are trusted
+ * (the CLI, tests); people and API keys come through lib/operations/bulk-dead.ts.
  */
 async function bulk(
   db: Executor,
@@ -100,6 +83,7 @@ async function bulk(
   who: Actor,
   options: BulkOptions = {},
 ): Promise<BulkResult> {
+  filter = normaliseDeadFilter(filter);
   if (isEmptyFilter(filter)) throw new Error('refusing a bulk action with an empty filter');
   const batchSize = options.batchSize ?? 2_000;
   // Only what was dead when the action began: a delivery that dies again after being replayed

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { assertMayFilter } from '../auth/masked-filters';
 import type { Executor } from '../db/client';
-import type { DeadFilter } from '../operations/deliveries';
+import type { DeadFilter } from '../operations/dead-filter';
 import type { ReadOptions } from './events';
 import { maskKey, maskText } from './mask';
 

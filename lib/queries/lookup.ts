@@ -89,6 +89,12 @@ type DeliveryRow = {
   paused: boolean | null;
   paused_reason: string | null;
   paused_at: Date | null;
+  circuit_state: 'open' | 'half-open' | null;
+  circuit_opened_at: Date | null;
+  circuit_back_at: Date | null;
+  circuit_next_probe_at: Date | null;
+  circuit_held: number | null;
+  circuit_rate: number | null;
 };
 type AttemptRow = {
   id: number;
@@ -151,8 +157,19 @@ export async function loadTimelines(
       FROM herald.events WHERE id = ANY(${ids(eventIds)}::bigint[]) ORDER BY id DESC`),
     db.execute<DeliveryRow>(sql`
       SELECT d.id, d.event_id, d.subscription, d.state, d.attempts, d.run_at, d.last_error, d.created_at,
-             d.finished_at, s.max_attempts, s.paused, s.paused_reason, s.paused_at
+             d.finished_at, s.max_attempts, s.paused, s.paused_reason, s.paused_at,
+             c.state AS circuit_state, c.opened_at AS circuit_opened_at, c.half_open_at AS circuit_back_at,
+             c.next_probe_at AS circuit_next_probe_at, s.circuit_release_per_second AS circuit_rate,
+             held.n AS circuit_held
       FROM herald.deliveries d LEFT JOIN herald.subscriptions s ON s.name = d.subscription
+      -- The provider circuit breaker, when open or releasing: how many deliveries it holds,
+      -- counted (up to 100,000) only for a pending delivery of such a subscription.
+      LEFT JOIN herald.circuits c ON c.subscription = d.subscription AND c.state <> 'closed'
+      LEFT JOIN LATERAL (
+        SELECT count(*)::int AS n FROM (
+          SELECT 1 FROM herald.deliveries h
+          WHERE h.subscription = d.subscription AND h.state = 'pending' LIMIT 100000) x
+      ) held ON c.subscription IS NOT NULL AND d.state = 'pending'
       WHERE d.event_id = ANY(${ids(eventIds)}::bigint[]) ORDER BY d.id`),
   ]);
   const deliveryIds = deliveries.rows.map((d) => d.id);
@@ -221,6 +238,17 @@ export async function loadTimelines(
       subscriptionPaused: d.paused === true,
       pausedReason: d.paused_reason,
       pausedAt: toDateOrNull(d.paused_at),
+      circuit:
+        d.circuit_state && d.circuit_opened_at
+          ? {
+              state: d.circuit_state,
+              openedAt: toDate(d.circuit_opened_at),
+              backAt: toDateOrNull(d.circuit_back_at),
+              nextProbeAt: toDateOrNull(d.circuit_next_probe_at),
+              held: d.circuit_held ?? 0,
+              releasePerSecond: Number(d.circuit_rate ?? 0),
+            }
+          : null,
       attemptList: list,
       providerEvents: (providerOf.get(d.id) ?? []).map((p) => toProvider(p, o.mask)),
       suppression: suppression ? toProvider(suppression, o.mask) : null,

@@ -120,6 +120,19 @@ export type SubscriptionOverview = {
   succeeded15m: number;
   failed15m: number;
   dead15m: number;
+  /**
+   * The provider circuit breaker (issue #21): `open` while the provider is down (deliveries
+   * held, one probe at a time), `half-open` while the held ones are released, else `closed`.
+   */
+  circuit: 'closed' | 'open' | 'half-open';
+  /** When the current outage began (open or half-open), ISO 8601; null when closed. */
+  circuitOpenedAt: string | null;
+  /** When the provider answered again (half-open), ISO 8601; null otherwise. */
+  circuitBackAt: string | null;
+  /** Next probe (open), ISO 8601; null otherwise. */
+  circuitNextProbeAt: string | null;
+  /** Probes sent in the current (or last) outage. */
+  circuitProbes: number;
 };
 
 /** One row per subscription; every count is a bounded walk of one partial index. */
@@ -157,11 +170,21 @@ export async function subscriptionOverview(db: Db): Promise<SubscriptionOverview
          WHERE d.state = 'pending' AND d.subscription = s.name AND d.run_at <= now()
          ORDER BY d.run_at LIMIT 1) AS "lagSeconds",
       coalesce(r.s1, 0)::float8 / 60 AS "succeededPerSecond",
-      coalesce(r.s, 0)::int AS "succeeded15m", coalesce(r.f, 0)::int AS "failed15m", coalesce(r.d, 0)::int AS "dead15m"
+      coalesce(r.s, 0)::int AS "succeeded15m", coalesce(r.f, 0)::int AS "failed15m", coalesce(r.d, 0)::int AS "dead15m",
+      coalesce(c.state, 'closed') AS circuit, c.opened_at AS "circuitOpenedAt", c.half_open_at AS "circuitBackAt",
+      c.next_probe_at AS "circuitNextProbeAt", coalesce(c.probes, 0)::int AS "circuitProbes"
     FROM herald.subscriptions s
     LEFT JOIN recent r ON r.subscription = s.name
+    LEFT JOIN herald.circuits c ON c.subscription = s.name
     ORDER BY s.name`);
-    return rows;
+    // Raw statements return timestamps as PostgreSQL prints them: ISO 8601, as JSON sends them.
+    const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+    return rows.map((r) => ({
+      ...r,
+      circuitOpenedAt: date(r.circuitOpenedAt),
+      circuitBackAt: date(r.circuitBackAt),
+      circuitNextProbeAt: date(r.circuitNextProbeAt),
+    }));
   });
 }
 

@@ -24,6 +24,57 @@ export const defaultRetryPolicy: Required<RetryPolicy> = {
   maxDelayMs: 3_600_000,
 };
 
+/**
+ * The provider circuit breaker (issue #21): when the provider answers "unavailable"
+ * (ProviderUnavailableError: maintenance, 5xx, 429, timeouts) `failures` times in a row within
+ * `windowMs`, the circuit opens: the subscription's deliveries are held without spending
+ * attempts, and one probe goes out after `probeMs`, then after twice that, … up to `probeMaxMs`.
+ * The first success releases the held deliveries at `releasePerSecond` (all worker processes
+ * together). The state is shared in the database (herald.circuits). Unset fields take the
+ * worker's defaults (HERALD_CIRCUIT_* in lib/config.ts), else `defaultCircuitPolicy`.
+ */
+export interface CircuitPolicy {
+  /** Off: provider-unavailable failures are retried like any other. Default on. */
+  enabled?: boolean;
+  /** Provider-unavailable failures in a row that open the circuit. Default 5. */
+  failures?: number;
+  /** …counted within this many ms of the first. Default 30,000. */
+  windowMs?: number;
+  /** First wait before a probe, in ms; each later wait doubles. Default 5,000. */
+  probeMs?: number;
+  /** Longest wait between probes, in ms. Default 120,000 (2 min). */
+  probeMaxMs?: number;
+  /** Held deliveries released per second after the provider is back. Default 20. */
+  releasePerSecond?: number;
+}
+
+export const defaultCircuitPolicy: Required<CircuitPolicy> = {
+  enabled: true,
+  failures: 5,
+  windowMs: 30_000,
+  probeMs: 5_000,
+  probeMaxMs: 120_000,
+  releasePerSecond: 20,
+};
+
+/** The policy a subscription runs with: its own fields over the worker's defaults over the built-in ones. */
+export function circuitPolicyOf(sub: Subscription, defaults: CircuitPolicy = {}): Required<CircuitPolicy> {
+  const policy = { ...defaultCircuitPolicy, ...definedOnly(defaults), ...definedOnly(sub.circuit ?? {}) };
+  if (
+    !(policy.failures >= 1) ||
+    !(policy.windowMs > 0) ||
+    !(policy.probeMs > 0) ||
+    !(policy.probeMaxMs >= policy.probeMs) ||
+    !(policy.releasePerSecond > 0)
+  )
+    throw new Error(`invalid circuit policy for "${sub.name}"`);
+  return policy;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export interface HandlerContext {
   deliveryId: number;
   eventId: number;
@@ -52,6 +103,8 @@ interface CommonOptions {
   concurrency?: number;
   /** Lease per claim; heartbeats renew it while the handler runs. Default HERALD_LEASE_MS (30 s). */
   leaseMs?: number;
+  /** The provider circuit breaker; `false` turns it off. Default on, see CircuitPolicy. */
+  circuit?: CircuitPolicy | false;
 }
 
 export interface ChannelSubscription<T extends ChannelSchemas, C extends keyof T & string>
@@ -73,6 +126,8 @@ export interface Subscription {
   timeoutMs: number;
   concurrency: number;
   leaseMs?: number;
+  /** As declared; unset fields are filled in when the subscription is synced (circuitPolicyOf). */
+  circuit?: CircuitPolicy;
   handler: (payload: unknown, context: HandlerContext) => Promise<HandlerResult>;
 }
 
@@ -100,6 +155,7 @@ export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
       timeoutMs: options.timeoutMs ?? 30_000,
       concurrency: options.concurrency ?? 10,
       leaseMs: options.leaseMs,
+      circuit: options.circuit === false ? { enabled: false } : options.circuit,
       handler: options.handler as Subscription['handler'],
     };
   }

@@ -32,6 +32,18 @@ export class RetryableError extends Error {
   }
 }
 
+/**
+ * The provider is down, not the message wrong: maintenance, a 5xx, a 429, no answer in time.
+ * Retried like any RetryableError, and counted by the subscription's circuit breaker: a run of
+ * them opens the circuit, and while it is open the subscription's deliveries are held without
+ * spending attempts (sql/functions/circuit_failures.sql). Throw it only for failures that say
+ * nothing about this delivery: an ordinary error (a bug) or a PermanentError never trips it.
+ */
+export class ProviderUnavailableError extends RetryableError {
+  override name = 'ProviderUnavailableError';
+  readonly providerUnavailable = true;
+}
+
 export class HandlerTimeoutError extends Error {
   override name = 'HandlerTimeoutError';
   readonly code = 'timeout';
@@ -46,6 +58,8 @@ export interface ClassifiedFailure {
   code: string | null;
   retryAfterMs: number | null;
   permanent: boolean;
+  /** A provider-side transient failure (ProviderUnavailableError): the circuit breaker counts it. */
+  unavailable: boolean;
   result: unknown;
 }
 
@@ -74,6 +88,7 @@ export function classifyFailure(thrown: unknown): ClassifiedFailure {
     code: typeof withCode.code === 'string' ? withCode.code : null,
     retryAfterMs: retryAfterOf(error),
     permanent: error instanceof PermanentError,
+    unavailable: error instanceof ProviderUnavailableError,
     result:
       error instanceof PermanentError || error instanceof RetryableError ? (error.result ?? null) : null,
   };

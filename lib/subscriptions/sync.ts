@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
-import type { Subscription } from './define';
+import { type CircuitPolicy, circuitPolicyOf, type Subscription } from './define';
 
 /**
  * Upserts the subscriptions declared in code, so that events published while no worker runs
@@ -10,9 +10,11 @@ export async function syncSubscriptions(
   db: Executor,
   subscriptions: readonly Subscription[],
   defaultLeaseMs: number,
+  circuitDefaults: CircuitPolicy = {},
 ) {
   if (subscriptions.length === 0) return;
   const rows = subscriptions.map((s) => ({
+    ...circuitColumns(circuitPolicyOf(s, circuitDefaults)),
     name: s.name,
     pattern: s.channelPattern,
     maxAttempts: s.retry.maxAttempts,
@@ -24,16 +26,40 @@ export async function syncSubscriptions(
   }));
   await db.execute(sql`
     INSERT INTO herald.subscriptions AS s
-      (name, channel_pattern, max_attempts, backoff_base_ms, backoff_max_ms, timeout_ms, concurrency, lease_ms)
-    SELECT name, pattern, "maxAttempts", base, max, timeout, concurrency, lease
+      (name, channel_pattern, max_attempts, backoff_base_ms, backoff_max_ms, timeout_ms, concurrency, lease_ms,
+       circuit_enabled, circuit_failures, circuit_window_ms, circuit_probe_ms, circuit_probe_max_ms,
+       circuit_release_per_second)
+    SELECT name, pattern, "maxAttempts", base, max, timeout, concurrency, lease,
+           c_enabled, c_failures, c_window, c_probe, c_probe_max, c_rate
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS x(name text, pattern text, "maxAttempts" int, base int, max int, timeout int, concurrency int, lease int)
+      AS x(name text, pattern text, "maxAttempts" int, base int, max int, timeout int, concurrency int, lease int,
+           c_enabled boolean, c_failures int, c_window int, c_probe int, c_probe_max int, c_rate float8)
     ON CONFLICT (name) DO UPDATE SET
       channel_pattern = excluded.channel_pattern, max_attempts = excluded.max_attempts,
       backoff_base_ms = excluded.backoff_base_ms, backoff_max_ms = excluded.backoff_max_ms,
       timeout_ms = excluded.timeout_ms, concurrency = excluded.concurrency, lease_ms = excluded.lease_ms,
+      circuit_enabled = excluded.circuit_enabled, circuit_failures = excluded.circuit_failures,
+      circuit_window_ms = excluded.circuit_window_ms, circuit_probe_ms = excluded.circuit_probe_ms,
+      circuit_probe_max_ms = excluded.circuit_probe_max_ms,
+      circuit_release_per_second = excluded.circuit_release_per_second,
       updated_at = now()
-    WHERE (s.channel_pattern, s.max_attempts, s.backoff_base_ms, s.backoff_max_ms, s.timeout_ms, s.concurrency, s.lease_ms)
+    WHERE (s.channel_pattern, s.max_attempts, s.backoff_base_ms, s.backoff_max_ms, s.timeout_ms, s.concurrency, s.lease_ms,
+           s.circuit_enabled, s.circuit_failures, s.circuit_window_ms, s.circuit_probe_ms, s.circuit_probe_max_ms,
+           s.circuit_release_per_second)
       IS DISTINCT FROM (excluded.channel_pattern, excluded.max_attempts, excluded.backoff_base_ms,
-                        excluded.backoff_max_ms, excluded.timeout_ms, excluded.concurrency, excluded.lease_ms)`);
+                        excluded.backoff_max_ms, excluded.timeout_ms, excluded.concurrency, excluded.lease_ms,
+                        excluded.circuit_enabled, excluded.circuit_failures, excluded.circuit_window_ms,
+                        excluded.circuit_probe_ms, excluded.circuit_probe_max_ms,
+                        excluded.circuit_release_per_second)`);
+}
+
+function circuitColumns(policy: Required<CircuitPolicy>) {
+  return {
+    c_enabled: policy.enabled,
+    c_failures: Math.round(policy.failures),
+    c_window: Math.round(policy.windowMs),
+    c_probe: Math.round(policy.probeMs),
+    c_probe_max: Math.round(policy.probeMaxMs),
+    c_rate: policy.releasePerSecond,
+  };
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../../lib/config';
-import { countDead, type DeadFilter, isEmptyFilter, replayMatching } from '../../lib/operations/deliveries';
+import { type DeadFilter, isEmptyFilter } from '../../lib/operations/dead-filter';
+import { countDead, replayMatching } from '../../lib/operations/deliveries';
 import { parseSince } from './duration';
 import { CliError } from './errors';
 import { withToolDatabase } from './tool-database';
@@ -17,7 +18,7 @@ Moves dead deliveries back to pending (history is kept; each gets a fresh retry 
   --dry-run             only count what would be replayed
   --reason TEXT         recorded in the audit log
 
-At least one filter is required.`;
+At least one filter other than --until is required (--until alone is everything).`;
 
 export async function replayCommand(cfg: Config, argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -50,7 +51,7 @@ export async function replayCommand(cfg: Config, argv: string[]): Promise<number
   };
   if (isEmptyFilter(filter))
     throw new CliError(
-      'replay: give at least one filter (--subscription, --channel, --since, --until, --error)',
+      'replay: give at least one filter (--subscription, --channel, --since, --error); --until alone is everything',
     );
   return withToolDatabase(cfg, async (db) => {
     if (values['dry-run']) {

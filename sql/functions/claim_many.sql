@@ -7,6 +7,11 @@
 -- bodies on every call and caches PL/pgSQL plans per session (measured: −7 % per claim).
 -- A worker that still has room after a claim stays "waiting" (publishers keep waking it); only
 -- a full claim turns the flag off (test/notify.test.ts).
+-- Provider circuit breaker (issue #21): while a subscription's circuit is not closed, what it
+-- may take is decided by herald.circuit_allowances (nothing while open but one probe at a time;
+-- a paced release while half-open). A healthy system pays one probe of the partial index
+-- circuits_attention, empty unless some circuit needs attention. Gated subscriptions still count
+-- as asked-for when deciding the waiting flag: the worker has room, so publishers keep waking it.
 -- Settings (CREATE OR REPLACE drops every SET it does not name: keep them all here):
 --   jit = off: JIT never pays off in a call this short, and a large table's estimates can push
 --     it over jit_above_cost: ~17 ms of compiling per call (10 M deliveries: claim + completion
@@ -19,7 +24,8 @@
 --     at 50,000 events; a 1,000-event HTTP batch took 4–8 s instead of 0.1 s; 0015).
 --     test/cached-plans.test.ts.
 -- Guarded by: test/claim-plans.test.ts, test/cached-plans.test.ts, test/claim-flat.test.ts
--- (claims as fast with a large history), test/crash.test.ts, test/dlq-race.test.ts.
+-- (claims as fast with a large history), test/crash.test.ts, test/dlq-race.test.ts,
+-- test/circuit-breaker.test.ts.
 CREATE OR REPLACE FUNCTION herald.claim_many(p_worker text, p_subscriptions text[], p_limits integer[])
 RETURNS TABLE (
   delivery_id bigint,
@@ -36,13 +42,19 @@ RETURNS TABLE (
 LANGUAGE plpgsql
 SET jit = off SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
 #variable_conflict use_column
+DECLARE
+  v_limits integer[] := p_limits;
 BEGIN
+  IF EXISTS (SELECT 1 FROM herald.circuits c
+             WHERE c.state <> 'closed' AND c.subscription = ANY(p_subscriptions)) THEN
+    v_limits := herald.circuit_allowances(p_subscriptions, p_limits);
+  END IF;
   RETURN QUERY
   WITH wanted AS (
-    SELECT s.name, w.lim, s.lease_ms
-    FROM unnest(p_subscriptions, p_limits) AS w(name, lim)
+    SELECT s.name, w.lim, w.asked, s.lease_ms
+    FROM unnest(p_subscriptions, v_limits, p_limits) AS w(name, lim, asked)
     JOIN herald.subscriptions s ON s.name = w.name
-    WHERE NOT s.paused AND w.lim > 0
+    WHERE NOT s.paused AND w.asked > 0
   ),
   picked AS (
     SELECT p.id, wanted.lease_ms
@@ -72,7 +84,7 @@ BEGIN
   awake AS (
     UPDATE herald.workers w SET waiting = false
     WHERE w.id = p_worker AND w.waiting
-      AND (SELECT count(*) FROM claimed) >= (SELECT coalesce(sum(lim), 0) FROM wanted)
+      AND (SELECT count(*) FROM claimed) >= (SELECT coalesce(sum(asked), 0) FROM wanted)
   )
   SELECT c.id, c.subscription, c.attempts, c.manual_next, c.lease_expires_at,
          e.id, e.channel, e.payload, e.key, e.created_at

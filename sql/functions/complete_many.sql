@@ -12,6 +12,9 @@
 -- deliveries with the whole batch rescanned for each: 33 s to complete 3,000 deliveries with
 -- 20,000 running. As a join condition, each delivery is probed by its primary key.
 -- Postmark records that arrived before this success are linked through link_email_events_to.
+-- Provider circuit breaker (issue #21): a success breaks a run of provider failures, and ends an
+-- outage (herald.circuit_successes). Only asked when some circuit needs attention: a healthy
+-- system pays one probe of the partial index circuits_attention, which is empty.
 -- Settings (CREATE OR REPLACE drops every SET it does not name: keep them all here):
 --   jit = off: JIT never pays off in a call this short, and a large table's estimates can push
 --     it over jit_above_cost: ~17 ms of compiling per call (10 M deliveries: claim + completion
@@ -24,7 +27,8 @@
 --     at 50,000 events; a 1,000-event HTTP batch took 4–8 s instead of 0.1 s; 0015).
 --     test/cached-plans.test.ts.
 -- Guarded by: test/batch-plans.test.ts, test/claim-plans.test.ts, test/cached-plans.test.ts,
--- test/attempts-follow-deliveries.test.ts, test/webhooks.test.ts, test/chaos.test.ts.
+-- test/attempts-follow-deliveries.test.ts, test/webhooks.test.ts, test/chaos.test.ts,
+-- test/circuit-breaker.test.ts.
 CREATE OR REPLACE FUNCTION herald.complete_many(
   p_worker text,
   p_ids bigint[],
@@ -72,6 +76,10 @@ BEGIN
   FROM done;
   IF v_sent_messages IS NOT NULL THEN
     PERFORM herald.link_email_events_to(v_sent_attempts, v_sent_deliveries, v_sent_messages);
+  END IF;
+  IF v_done IS NOT NULL AND EXISTS (SELECT 1 FROM herald.circuits c WHERE c.state <> 'closed' OR c.failures > 0) THEN
+    PERFORM herald.circuit_successes(ARRAY(
+      SELECT DISTINCT d.subscription FROM herald.deliveries d WHERE d.id = ANY(v_done)));
   END IF;
   RETURN QUERY SELECT unnest(v_done);
 END

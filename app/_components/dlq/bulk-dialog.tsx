@@ -1,7 +1,11 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
+import { plural } from '@/lib/lookup/format';
+import { isEmptyFilter } from '@/lib/operations/dead-filter';
 import { buttonClass, ConfirmDialog, inputClass, primaryClass } from '../timeline/confirm-dialog';
+import { formatAbsolute } from '../ui/time-format';
+import { toast } from '../ui/toast';
 import { type BulkOutcome, bulkAction, countMatching, type FilterInput } from './actions';
 
 export interface BulkRequest {
@@ -17,8 +21,8 @@ function describeFilter(f: FilterInput): string[] {
   if (f.subscription) out.push(`subscription ${f.subscription}`);
   if (f.channel) out.push(`channel ${f.channel}`);
   if (f.errorContains) out.push(`error contains “${f.errorContains}”`);
-  if (f.since) out.push(`died from ${f.since}`);
-  if (f.until) out.push(`died before ${f.until}`);
+  if (f.since) out.push(`died from ${formatAbsolute(f.since)}`);
+  if (f.until) out.push(`died before ${formatAbsolute(f.until)}`);
   return out;
 }
 
@@ -43,6 +47,18 @@ async function stillDead(filter: FilterInput): Promise<number | null> {
   }
 }
 
+/** The toast when a bulk action ends: "40 deliveries queued for replay — view". */
+function announce(request: BulkRequest, outcome: BulkOutcome) {
+  if (!outcome.ok) return void toast.error(outcome.message);
+  const what = plural(outcome.done, 'delivery', 'deliveries');
+  if (request.kind === 'discard') return void toast.success(`${what} discarded`);
+  const q = new URLSearchParams({ state: 'pending' });
+  if (request.filter.subscription) q.set('subscription', request.filter.subscription);
+  toast.success(`${what} queued for replay`, {
+    action: { label: 'View', onClick: () => window.location.assign(`/events?${q}`) },
+  });
+}
+
 /**
  * The bulk confirmation: shows the filter and the count, refuses an empty filter, runs on the
  * server and shows progress (the matching count going down), then a summary.
@@ -60,7 +76,8 @@ export function BulkDialog({
   const [result, setResult] = useState<BulkOutcome | null>(null);
   const poll = useRef<ReturnType<typeof setInterval> | null>(null);
   const parts = request ? describeFilter(request.filter) : [];
-  const empty = parts.length === 0;
+  // The operation's own rule (`until` alone is everything); the server refuses the same filters.
+  const empty = request === null || isEmptyFilter(request.filter);
 
   useEffect(() => {
     setCount(null);
@@ -77,7 +94,8 @@ export function BulkDialog({
     <ConfirmDialog open={request !== null} title={title} onClose={() => onClose(result !== null)}>
       {empty ? (
         <p role="alert">
-          Refused: the filter is empty. Choose a subscription, an error, a time window or rows first.
+          Refused: the filter is empty. Choose a subscription, a channel, an error, a time window with a start
+          or rows first.
         </p>
       ) : (
         <form
@@ -98,7 +116,9 @@ export function BulkDialog({
               if (left !== null) setProgress(Math.max(0, start - left));
             }, 700);
             try {
-              setResult(await bulkAction(request.kind, request.filter, reason));
+              const outcome = await bulkAction(request.kind, request.filter, reason);
+              setResult(outcome);
+              announce(request, outcome);
             } finally {
               if (poll.current) clearInterval(poll.current);
               setRunning(false);

@@ -3,7 +3,12 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { buttonClass } from '../timeline/confirm-dialog';
+import { StateBadge } from '../ui/badge';
+import { buttonClass } from '../ui/button';
+import { RowKeys } from '../ui/row-keys';
+import { rowClass, Table, Td, Th } from '../ui/table';
+import { Time } from '../ui/time';
+import { Truncated } from '../ui/tooltip';
 import type { FilterInput } from './actions';
 import { BulkDialog, type BulkRequest } from './bulk-dialog';
 import { LiveRefresh } from './live-refresh';
@@ -70,7 +75,7 @@ export function DeadTable({
           <>
             <button
               type="button"
-              className={buttonClass}
+              className={buttonClass()}
               disabled={selected.size === 0}
               onClick={() =>
                 setRequest({ kind: 'replay', scope: 'selected', filter: { ids: [...selected] } })
@@ -80,7 +85,7 @@ export function DeadTable({
             </button>
             <button
               type="button"
-              className={buttonClass}
+              className={buttonClass()}
               disabled={selected.size === 0}
               onClick={() =>
                 setRequest({ kind: 'discard', scope: 'selected', filter: { ids: [...selected] } })
@@ -90,14 +95,14 @@ export function DeadTable({
             </button>
             <button
               type="button"
-              className={buttonClass}
+              className={buttonClass()}
               onClick={() => setRequest({ kind: 'replay', scope: 'matching', filter: frozen(filter) })}
             >
               Replay all matching
             </button>
             <button
               type="button"
-              className={buttonClass}
+              className={buttonClass()}
               onClick={() => setRequest({ kind: 'discard', scope: 'matching', filter: frozen(filter) })}
             >
               Discard all matching
@@ -108,60 +113,76 @@ export function DeadTable({
           <LiveRefresh paused={selected.size > 0 || request !== null} />
         </span>
       </div>
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">Dead deliveries, newest first</caption>
-        <thead>
-          <tr>
-            <th className="px-2 py-2">
-              {canBulk && (
-                <input
-                  type="checkbox"
-                  aria-label="Select all on this page"
-                  checked={all}
-                  onChange={() => setSelected(all ? new Set() : new Set(rows.map((r) => r.id)))}
-                />
-              )}
-            </th>
-            <th className="px-2 py-2 font-medium text-zinc-500">Delivery</th>
-            <th className="px-2 py-2 font-medium text-zinc-500">Subscription</th>
-            <th className="px-2 py-2 font-medium text-zinc-500">Event</th>
-            <th className="px-2 py-2 font-medium text-zinc-500">Attempts</th>
-            <th className="px-2 py-2 font-medium text-zinc-500">Last error</th>
-            <th className="px-2 py-2 font-medium text-zinc-500">Died</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.id} className="border-t border-zinc-100 align-top dark:border-zinc-800">
-              <td className="px-2 py-2">
+      <RowKeys>
+        <Table caption="Dead deliveries, newest first" className="table-fixed">
+          <thead>
+            <tr>
+              <Th className="w-9">
                 {canBulk && (
                   <input
                     type="checkbox"
-                    aria-label={`Select delivery ${r.id}`}
-                    checked={selected.has(r.id)}
-                    onChange={() => toggle(r.id)}
+                    aria-label="Select all on this page"
+                    checked={all}
+                    onChange={() => setSelected(all ? new Set() : new Set(rows.map((r) => r.id)))}
                   />
                 )}
-              </td>
-              <td className="px-2 py-2">
-                <Link className="underline" href={`/deliveries/${r.id}`}>
-                  {r.id}
-                </Link>
-              </td>
-              <td className="px-2 py-2">{r.subscription}</td>
-              <td className="px-2 py-2">
-                <Link className="underline" href={`/events/${r.eventId}`}>
-                  {r.channel}
-                  {r.eventKey ? ` · ${r.eventKey}` : ''}
-                </Link>
-              </td>
-              <td className="px-2 py-2">{r.attempts}</td>
-              <td className="max-w-md px-2 py-2 text-red-700 dark:text-red-400">{r.lastError}</td>
-              <td className="px-2 py-2 whitespace-nowrap">{r.finishedAt.replace('T', ' ').slice(0, 19)}</td>
+              </Th>
+              <Th className="w-24">Delivery</Th>
+              <Th className="w-20">Status</Th>
+              <Th className="w-48">Subscription</Th>
+              <Th className="w-64">Channel · key</Th>
+              <Th className="w-20" numeric>
+                Attempts
+              </Th>
+              <Th>Last error</Th>
+              <Th className="w-32">Died</Th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} data-href={`/deliveries/${r.id}`} className={rowClass}>
+                <Td>
+                  {canBulk && (
+                    <input
+                      type="checkbox"
+                      aria-label={`Select delivery ${r.id}`}
+                      checked={selected.has(r.id)}
+                      onChange={() => toggle(r.id)}
+                    />
+                  )}
+                </Td>
+                <Td>
+                  <Link className="underline-offset-2 hover:underline" href={`/deliveries/${r.id}`}>
+                    {r.id}
+                  </Link>
+                </Td>
+                <Td>
+                  <StateBadge state="dead" />
+                </Td>
+                <Td className="font-mono">
+                  <Truncated text={r.subscription} />
+                </Td>
+                <Td className="font-mono">
+                  <Link
+                    className="block truncate underline-offset-2 hover:underline"
+                    href={`/events/${r.eventId}`}
+                  >
+                    {r.channel}
+                    {r.eventKey ? ` · ${r.eventKey}` : ''}
+                  </Link>
+                </Td>
+                <Td numeric>{r.attempts}</Td>
+                <Td className="text-red-700 dark:text-red-400">
+                  {r.lastError ? <Truncated text={r.lastError} /> : '—'}
+                </Td>
+                <Td className="text-zinc-600 dark:text-zinc-400">
+                  <Time value={r.finishedAt} />
+                </Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      </RowKeys>
       <BulkDialog
         request={request}
         onClose={(changed) => {

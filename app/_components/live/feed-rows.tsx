@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { FeedEvent, FeedOutcome } from '@/lib/queries/feed';
 import { listHref } from '../overview/format';
 import { Badge, type Tone, table, td, th } from '../overview/ui';
+import { Time } from '../ui/time';
 
 export type FeedRow = FeedEvent | FeedOutcome;
 
@@ -11,8 +12,6 @@ const OUTCOME: Record<FeedOutcome['outcome'], { label: string; tone: Tone }> = {
   dead: { label: 'Dead', tone: 'bad' },
   lost: { label: 'Lost (worker gone)', tone: 'warn' },
 };
-
-const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 export function FeedTable({ rows }: { rows: FeedRow[] }) {
   return (
@@ -31,7 +30,7 @@ export function FeedTable({ rows }: { rows: FeedRow[] }) {
           {rows.map((r) => (
             <tr key={`${r.kind}-${r.id}`} data-kind={r.kind}>
               <td className={`${td} whitespace-nowrap tabular-nums text-zinc-500`}>
-                <time dateTime={r.at}>{time.format(new Date(r.at))}</time>
+                <Time value={r.at} />
               </td>
               {r.kind === 'event' ? (
                 <>
@@ -46,7 +45,7 @@ export function FeedTable({ rows }: { rows: FeedRow[] }) {
                         {r.key}
                       </Link>
                     ) : (
-                      <span className="text-zinc-400">event #{r.id}</span>
+                      <span className="text-zinc-500">event #{r.id}</span>
                     )}
                   </td>
                 </>

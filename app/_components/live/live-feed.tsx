@@ -4,6 +4,7 @@ import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { LiveStatus } from '../overview/live-status';
 import { button, Card, input } from '../overview/ui';
+import { EmptyState, PageSkeleton } from '../ui/empty-state';
 import { FeedTable } from './feed-rows';
 import { useFeed } from './use-feed';
 
@@ -15,7 +16,7 @@ export function LiveFeed() {
   const channel = params.get('channel') ?? undefined;
   const subscription = params.get('subscription') ?? undefined;
   const [paused, setPaused] = useState(false);
-  const { rows, loading, error } = useFeed({ channel, subscription }, paused);
+  const { rows, loading, error, retry } = useFeed({ channel, subscription }, paused);
 
   return (
     <div className="space-y-4">
@@ -55,15 +56,19 @@ export function LiveFeed() {
       <Card title={paused ? 'Recent activity (paused)' : 'Recent activity'}>
         {error ? (
           <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-            Could not load the feed: {error.message}
+            Could not load the feed: {error.message}{' '}
+            <button type="button" className="underline" onClick={retry}>
+              Retry
+            </button>
           </p>
         ) : loading ? (
-          <p className="text-sm text-zinc-500">Loading…</p>
+          <PageSkeleton rows={6} label="Loading the feed" />
         ) : rows.length === 0 ? (
-          <p className="text-sm text-zinc-500">
-            Nothing yet{channel || subscription ? ' for this filter' : ''}: new events appear here as they are
-            published.
-          </p>
+          <EmptyState title={`Nothing yet${channel || subscription ? ' for this filter' : ''}.`}>
+            New events and delivery outcomes appear here as they happen — publish your first event with{' '}
+            <code className="font-mono">POST /api/v1/events</code> or{' '}
+            <code className="font-mono">npm run demo</code>.
+          </EmptyState>
         ) : (
           <FeedTable rows={rows} />
         )}

@@ -88,5 +88,5 @@ export function useFeed(filters: FeedFilters, paused: boolean) {
     };
   }, [paused, onChange, catchUp, status]);
 
-  return { rows, loading: first.isPending, error: first.error };
+  return { rows, loading: first.isPending, error: first.error, retry: () => void first.refetch() };
 }

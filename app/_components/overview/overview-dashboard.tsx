@@ -7,6 +7,7 @@ import { fetchJson } from '@/app/providers/fetch-json';
 import { usePollInterval, useStream } from '@/app/providers/stream';
 import { DEFAULT_RANGE, isRange, type Range } from '@/lib/overview/ranges';
 import type { Overview } from '@/lib/queries/overview';
+import { PageSkeleton } from '../ui/empty-state';
 import { KpiCards } from './kpi-cards';
 import { LiveStatus } from './live-status';
 import { mergeSeconds } from './merge-seconds';
@@ -63,7 +64,10 @@ export function OverviewDashboard() {
         {query.isError ? (
           <p role="alert" className="text-sm text-red-700 dark:text-red-400">
             Could not load the overview: {query.error.message}
-            {data ? ' — showing the last numbers received.' : ''}
+            {data ? ' — showing the last numbers received.' : ''}{' '}
+            <button type="button" className="underline" onClick={() => void query.refetch()}>
+              Retry
+            </button>
           </p>
         ) : null}
       </div>
@@ -82,9 +86,7 @@ export function OverviewDashboard() {
           </Card>
         </>
       ) : query.isPending ? (
-        <p className="text-sm text-zinc-500" aria-busy="true">
-          Loading…
-        </p>
+        <PageSkeleton rows={6} label="Loading the overview" />
       ) : null}
     </div>
   );

@@ -69,6 +69,14 @@ export function SubscriptionsTable({ rows, cap }: { rows: SubscriptionOverview[]
                 ) : (
                   <Badge tone="good">Active</Badge>
                 )}
+                {s.circuit !== 'closed' && (
+                  <span title={`Provider down since ${s.circuitOpenedAt}; ${s.circuitProbes} probes`}>
+                    {' '}
+                    <Badge tone={s.circuit === 'open' ? 'bad' : 'warn'}>
+                      {s.circuit === 'open' ? 'Provider down: holding' : 'Provider back: releasing'}
+                    </Badge>
+                  </span>
+                )}
               </td>
             </tr>
           ))}

@@ -2,19 +2,16 @@
 
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Series } from '@/lib/queries/overview';
+import { formatAxis } from '../ui/time-format';
 import { formatCount } from './format';
 
 const COLORS = { published: '#0ea5e9', delivered: '#10b981', failed: '#ef4444' };
 
+/** The axis says times the way <Time> does (app/_components/ui/time-format.ts): 24-hour, the reader's zone. */
 function timeLabel(stepSeconds: number, spanPoints: number) {
-  const long = stepSeconds * spanPoints > 2 * 86_400;
-  const format = new Intl.DateTimeFormat(
-    undefined,
-    long
-      ? { weekday: 'short', hour: '2-digit', minute: '2-digit' }
-      : { hour: '2-digit', minute: '2-digit', second: stepSeconds === 1 ? '2-digit' : undefined },
-  );
-  return (t: number) => format.format(new Date(t * 1000));
+  const weekday = stepSeconds * spanPoints > 2 * 86_400;
+  const seconds = !weekday && stepSeconds === 1;
+  return (t: number) => formatAxis(t * 1000, { seconds, weekday });
 }
 
 /**

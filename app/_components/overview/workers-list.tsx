@@ -1,5 +1,5 @@
 import type { WorkerOverview } from '@/lib/queries/overview';
-import { formatAge } from './format';
+import { Time } from '../ui/time';
 import { Badge, table, td, th } from './ui';
 
 export function WorkersList({ rows }: { rows: WorkerOverview[] }) {
@@ -23,7 +23,7 @@ export function WorkersList({ rows }: { rows: WorkerOverview[] }) {
               </td>
               <td className={td}>{w.subscriptions}</td>
               <td className={td}>
-                <time dateTime={w.lastHeartbeatAt}>{formatAge(w.ageSeconds)} ago</time>
+                <Time value={w.lastHeartbeatAt} />
               </td>
               <td className={td}>
                 {w.online ? <Badge tone="good">Online</Badge> : <Badge tone="bad">Not responding</Badge>}

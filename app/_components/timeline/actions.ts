@@ -1,16 +1,13 @@
 'use server';
 
 import { currentPrincipal } from '@/lib/auth/guard';
-import { can } from '@/lib/auth/principal';
 import { sharedDb } from '@/lib/db/client';
-import { reasonRequired } from '@/lib/lookup/actor';
-import { discardDelivery, replayDelivery, retryDeliveryNow } from '@/lib/operations/deliveries';
-import { deliveryState } from '@/lib/queries/deliveries';
+import { actOnDelivery, isDeliveryAction } from '@/lib/operations/single-delivery';
+import { type Refusal, refusalOr } from '../action-refusal';
 
 export type DeliveryActionKind = 'replay' | 'retry' | 'discard';
-export type ActionResult = { ok: true; message: string } | { ok: false; message: string };
+export type ActionResult = { ok: true; message: string } | Refusal;
 
-const run = { replay: replayDelivery, retry: retryDeliveryNow, discard: discardDelivery } as const;
 const done = {
   replay: 'Replayed: it will be sent again now',
   retry: 'Retrying now',
@@ -18,32 +15,19 @@ const done = {
 } as const;
 
 /**
- * One delivery action from the dashboard, authorised here on the server whatever the page
- * showed. The operation moves only a delivery in the right state, so two people clicking at
- * once act once; the second is told what happened instead.
+ * One delivery action from the dashboard: the operation (lib/operations/single-delivery.ts)
+ * decides who may, whether a reason is needed and what an unknown or already-moved delivery
+ * answers, exactly as for the API; this only presents its answer.
  */
 export async function deliveryAction(
   kind: DeliveryActionKind,
   id: number,
   reason: string,
 ): Promise<ActionResult> {
-  const me = await currentPrincipal();
-  if (!me || !can(me, 'deliveries:act')) return { ok: false, message: 'You may not act on deliveries.' };
-  if (!(kind in run) || !Number.isSafeInteger(id) || id < 1) return { ok: false, message: 'Unknown action.' };
-  if (kind === 'discard' && !can(me, 'deliveries:discard'))
-    return { ok: false, message: 'Only operators may discard a delivery.' };
-  const why = reason.trim().slice(0, 1000);
-  if (reasonRequired(me) && !why)
-    return { ok: false, message: 'Please give a reason: it goes to the audit log.' };
-  const db = sharedDb();
-  const changed = await run[kind](db, id, { actor: me.actor, reason: why || undefined });
-  if (changed) return { ok: true, message: done[kind] };
-  const state = await deliveryState(db, id);
-  return {
-    ok: false,
-    message:
-      state === null
-        ? `Delivery ${id} no longer exists.`
-        : `Nothing done: delivery ${id} is ${state} now (someone may have acted first).`,
-  };
+  if (!isDeliveryAction(kind) || typeof id !== 'number')
+    return { ok: false, code: 'invalid_request', message: 'Unknown action.' };
+  const r = await refusalOr(await currentPrincipal(), (me) =>
+    actOnDelivery(sharedDb(), me, { action: kind, id, reason: typeof reason === 'string' ? reason : '' }),
+  );
+  return r.ok ? { ok: true, message: done[kind] } : r;
 }

@@ -2,6 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
+import { toast } from '../ui/toast';
 import { type DeliveryActionKind, deliveryAction } from './actions';
 import { buttonClass, ConfirmDialog, inputClass, primaryClass } from './confirm-dialog';
 
@@ -66,6 +67,8 @@ export function DeliveryActions({
             start(async () => {
               const result = await deliveryAction(kind, id, reason);
               setMessage({ ok: result.ok, text: result.message });
+              if (result.ok) toast.success(`Delivery ${id}: ${result.message}`);
+              else toast.error(result.message);
               setOpen(null);
               router.refresh();
             });

@@ -1,9 +1,10 @@
 import Link from 'next/link';
-import type { ActorView } from '@/lib/lookup/actor';
-import { at, type Clock, duration } from '@/lib/lookup/format';
+import { type Clock, duration } from '@/lib/lookup/format';
 import { eventSummary } from '@/lib/lookup/summary';
 import type { TimelineAttempt, TimelineDelivery, TimelineEvent } from '@/lib/lookup/timeline';
 import { deliveryVerdict, duplicateNote, eventVerdict, type Verdict } from '@/lib/lookup/verdict';
+import type { ActorView } from '@/lib/operations/single-delivery';
+import { Time } from '../ui/time';
 import type { DeliveryActionKind } from './actions';
 import { CopySummary } from './copy-summary';
 import { DeliveryActions } from './delivery-actions';
@@ -37,12 +38,12 @@ export function allowedActions(d: Pick<TimelineDelivery, 'state' | 'attempts'>):
   return [];
 }
 
-function AttemptItem({ a, clock }: { a: TimelineAttempt; clock: Clock }) {
+function AttemptItem({ a }: { a: TimelineAttempt }) {
   return (
     <li className="border-t border-zinc-100 py-2 dark:border-zinc-800">
       <div className="flex flex-wrap gap-x-4 gap-y-1">
         <span className="font-medium">Attempt {a.attempt}</span>
-        <span>{at(a.startedAt, clock)}</span>
+        <Time value={a.startedAt} absolute />
         <span>{duration(a.durationMs)}</span>
         <span
           className={
@@ -64,7 +65,9 @@ function AttemptItem({ a, clock }: { a: TimelineAttempt; clock: Clock }) {
         </p>
       )}
       {a.nextRunAt && a.outcome === 'failed' && (
-        <p className="text-zinc-500">Next try scheduled for {at(a.nextRunAt, clock)}</p>
+        <p className="text-zinc-600 dark:text-zinc-400">
+          Next try scheduled for <Time value={a.nextRunAt} />
+        </p>
       )}
       {a.errorStack && (
         <details className="mt-1">
@@ -122,7 +125,7 @@ export function DeliveryBlock({
       ) : (
         <ol aria-label={`Attempts of delivery ${d.id}`} className="text-sm">
           {[...d.attemptList].reverse().map((a) => (
-            <AttemptItem key={a.id} a={a} clock={clock} />
+            <AttemptItem key={a.id} a={a} />
           ))}
         </ol>
       )}
@@ -134,7 +137,7 @@ export function DeliveryBlock({
           <ul aria-label={`Provider events of delivery ${d.id}`} className="text-sm">
             {d.providerEvents.map((p) => (
               <li key={p.id}>
-                {p.recordType} at {at(p.occurredAt ?? p.receivedAt, clock)}
+                {p.recordType} at <Time value={p.occurredAt ?? p.receivedAt} absolute />
                 {p.recipient ? ` for ${p.recipient}` : ''}
                 {p.detail ? ` — ${p.detail}` : ''}{' '}
                 <span className="text-zinc-500">(message {p.messageId})</span>
@@ -175,7 +178,7 @@ export function EventTimeline({
       </div>
       <VerdictBox verdict={eventVerdict(e, clock)} label={`Verdict for event ${e.id}`} />
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        Published at {at(e.createdAt, clock)} {clock.timeZone}
+        Published at <Time value={e.createdAt} absolute />
         {e.source ? ` by ${e.source}` : ''}
         {e.matchedBy.length > 0 ? ` · matched by ${e.matchedBy.join(', ')}` : ''}
         {e.idempotencyKey ? ` · idempotency key ${e.idempotencyKey}` : ''}

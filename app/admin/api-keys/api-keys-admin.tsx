@@ -2,6 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { AlertConfirm } from '@/app/_components/ui/dialog';
+import { toast } from '@/app/_components/ui/toast';
 import { Button, Field, Problem, send } from '../../account/_form';
 
 const SCOPES = ['publish', 'read', 'operate'] as const;
@@ -12,18 +14,22 @@ export function RevokeKey({ name, reference }: { name: string; reference: string
   const [problem, setProblem] = useState('');
   return (
     <>
-      <button
-        type="button"
-        className="text-sm underline"
-        onClick={async () => {
-          if (!window.confirm(`Revoke ${name}? Programs using it stop working at once.`)) return;
+      <AlertConfirm
+        trigger={
+          <button type="button" className="text-sm underline">
+            Revoke {name}
+          </button>
+        }
+        title={`Revoke ${name}?`}
+        description="Programs using it stop working at once. This cannot be undone."
+        confirm="Revoke key"
+        onConfirm={async () => {
           const sent = await send(`/api/auth/api-keys/${encodeURIComponent(reference)}`, 'DELETE');
           setProblem(sent.ok ? '' : sent.message);
+          if (sent.ok) toast.success(`Key ${name} revoked`);
           router.refresh();
         }}
-      >
-        Revoke {name}
-      </button>
+      />
       <Problem>{problem}</Problem>
     </>
   );

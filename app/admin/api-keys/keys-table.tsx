@@ -1,10 +1,12 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { Badge } from '@/app/_components/ui/badge';
+import { Time } from '@/app/_components/ui/time';
 import type { ApiKeyInfo } from '@/lib/auth/api-keys';
 
 const th = 'px-4 py-2 font-medium text-zinc-500';
 const td = 'border-t border-zinc-100 px-4 py-2 dark:border-zinc-800';
-const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 19) : '—');
+const when = (d: Date | null) => (d ? <Time value={d} /> : '—');
 
 export type KeysFilter = 'all' | 'creator-disabled';
 
@@ -46,7 +48,7 @@ export function ApiKeysTable({
               <th className={th}>Prefix</th>
               <th className={th}>Scopes</th>
               <th className={th}>Created by</th>
-              <th className={th}>Last used (UTC)</th>
+              <th className={th}>Last used</th>
               <th className={th}>Status</th>
             </tr>
           </thead>
@@ -69,14 +71,14 @@ export function ApiKeysTable({
                 <td className={td}>
                   <span className="font-mono">{k.createdBy ?? '—'}</span>
                   {k.creatorDisabled && (
-                    <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">
-                      creator disabled
+                    <span className="ml-2">
+                      <Badge tone="warn">creator disabled</Badge>
                     </span>
                   )}
                 </td>
                 <td className={td}>{when(k.lastUsedAt)}</td>
                 <td className={td}>
-                  {k.revokedAt ? `Revoked ${when(k.revokedAt)}` : (actions?.(k) ?? 'Active')}
+                  {k.revokedAt ? <>Revoked {when(k.revokedAt)}</> : (actions?.(k) ?? 'Active')}
                 </td>
               </tr>
             ))}

@@ -18,7 +18,7 @@ export default async function ApiKeysPage({
   const keys = await listApiKeys(sharedDb(), filter === 'all' ? {} : { creatorDisabled: true });
   return (
     <>
-      <h1 className="mb-8 text-2xl font-semibold tracking-tight">API keys</h1>
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">API keys</h1>
       <ApiKeysTable
         keys={keys}
         filter={filter}

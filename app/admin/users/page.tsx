@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { formatDay } from '@/app/_components/ui/time-format';
 import { guardPage } from '@/lib/auth/guard';
 import { listUsers } from '@/lib/auth/users';
 import { sharedDb } from '@/lib/db/client';
@@ -14,7 +15,7 @@ export default async function UsersPage() {
   const users = await listUsers(sharedDb());
   return (
     <>
-      <h1 className="mb-8 text-2xl font-semibold tracking-tight">Users</h1>
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Users</h1>
       <div className="mb-10 overflow-hidden rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <table className="w-full text-left text-sm">
           <thead>
@@ -37,7 +38,7 @@ export default async function UsersPage() {
                   email: u.email,
                   role: u.role,
                   disabled: u.disabled,
-                  since: u.createdAt.toISOString().slice(0, 10),
+                  since: formatDay(u.createdAt),
                 }}
                 self={u.id === me.id}
               />

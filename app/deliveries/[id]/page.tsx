@@ -6,8 +6,9 @@ import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedReadDb } from '@/lib/db/client';
 import { deliveries } from '@/lib/db/schema';
-import { reasonRequired } from '@/lib/lookup/actor';
 import { pageClock } from '@/lib/lookup/clock';
+import { plural } from '@/lib/lookup/format';
+import { reasonRequired } from '@/lib/operations/single-delivery';
 import { getEvent } from '@/lib/queries/events';
 import { loadTimelines } from '@/lib/queries/lookup';
 import { ReplayForm } from './replay-form';
@@ -34,10 +35,11 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
   if (!event || !delivery) notFound();
   return (
     <>
-      <h1 className="mb-2 text-2xl font-semibold tracking-tight">Delivery {delivery.id}</h1>
+      <h1 className="mb-2 text-xl font-semibold tracking-tight">Delivery {delivery.id}</h1>
       <p className="mb-6 text-sm text-zinc-600 dark:text-zinc-400">
         {event.channel} → {delivery.subscription} · key {event.key ?? '—'} ·{' '}
-        <span data-testid="delivery-state">{delivery.state}</span> after {delivery.attempts} attempt(s)
+        <span data-testid="delivery-state">{delivery.state}</span> after{' '}
+        {plural(delivery.attempts, 'attempt')}
       </p>
       {delivery.lastError && (
         <p className="mb-6 text-sm text-red-600 dark:text-red-400">{delivery.lastError}</p>

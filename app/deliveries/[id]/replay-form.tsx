@@ -2,6 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { toast } from '@/app/_components/ui/toast';
 import { Button, Field, Problem, send } from '../../account/_form';
 
 /** Replay one dead delivery; the reason goes to the audit log. */
@@ -16,6 +17,8 @@ export function ReplayForm({ id }: { id: number }) {
         const reason = String(new FormData(e.currentTarget).get('reason')).trim();
         const sent = await send(`/api/v1/deliveries/${id}/replay`, 'POST', { reason });
         if (!sent.ok) return setProblem(sent.message);
+        setProblem('');
+        toast.success(`Delivery ${id} queued for replay`);
         router.refresh();
       }}
     >

@@ -4,8 +4,8 @@ import { EventTimeline } from '@/app/_components/timeline/timeline-view';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
 import { sharedReadDb } from '@/lib/db/client';
-import { actorView } from '@/lib/lookup/actor';
 import { pageClock } from '@/lib/lookup/clock';
+import { actorView } from '@/lib/operations/single-delivery';
 import { loadTimelines } from '@/lib/queries/lookup';
 
 export const metadata: Metadata = { title: 'Event' };
@@ -21,7 +21,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   if (!event) notFound();
   return (
     <>
-      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Event {event.id}</h1>
+      <h1 className="mb-4 text-xl font-semibold tracking-tight">Event {event.id}</h1>
       <EventTimeline e={event} clock={pageClock()} actor={actorView(me)} />
       <h2 className="mb-2 text-sm font-semibold uppercase tracking-wide text-zinc-500">Payload</h2>
       <pre

@@ -1,4 +1,4 @@
-import { recordAudit } from '@/lib/auth/audit';
+import { recordAudit } from '@/lib/auth/record-audit';
 import { assertUser, jsonWithCookies } from '@/lib/auth/respond';
 import { auth } from '@/lib/auth/server';
 import { withRoute } from '@/lib/http/route';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { recordAudit } from '@/lib/auth/audit';
 import type { Principal } from '@/lib/auth/principal';
+import { recordAudit } from '@/lib/auth/record-audit';
 import type { Db } from '@/lib/db/client';
 import {
   endSandboxMaintenance,

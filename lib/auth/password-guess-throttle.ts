@@ -23,7 +23,7 @@ import { authSettings } from './config';
  * succeeds is given back (attemptSucceeded). One that never finishes stays a failure.
  *
  * The address is the one Herald's web server took from the connection (lib/http/client-address.ts).
- * Rows nobody needs any more are deleted by the worker's maintenance (pruneThrottle).
+ * Rows nobody needs any more are deleted by the worker's maintenance (PRUNE_THROTTLE_SQL).
  */
 export const ACCOUNT_FREE_FAILURES = 5;
 export const ACCOUNT_LOCK_BASE_SECONDS = 30;

@@ -1,6 +1,12 @@
 import type { Executor } from '../db/client';
 import { auditLog } from '../db/schema';
 
+/**
+ * Writing the audit log (herald.audit_log), and how entries name people. Reading it, masked for
+ * who reads, is ./read-audit.ts. Delivery and subscription operations write their entries in SQL
+ * (lib/operations/), in the same statement or transaction as the change.
+ */
+
 export interface AuditEntry {
   /** `user:ada@example.com`, `api-key:checkout`, `cli`, or `anonymous` for failed sign-ins. */
   actor: string;

@@ -2,12 +2,12 @@ import { type SQL, sql } from 'drizzle-orm';
 import { assertMayFilter } from '../auth/masked-filters';
 import type { Executor } from '../db/client';
 import { type DeliveryState, deliveryStates } from '../db/schema';
-import { decodeCursor, pageOf } from '../queries/cursor';
-import { type EventFilter, listEvents, type ReadOptions } from '../queries/events';
-import { maskKey, maskValue } from '../queries/mask';
+import { decodeCursor, pageOf } from './cursor';
+import { type EventFilter, listEvents, type ReadOptions } from './events';
+import { maskKey, maskValue } from './mask';
 
 /**
- * The events explorer: lib/queries/events.ts's filters plus a payload field (`customer.email`
+ * The events explorer: ./events.ts's filters plus a payload field (`customer.email`
  * = value) and error text. Those two are checked per event while walking newest first (keyset
  * on id), which is fast while matches are common; rare matches over long history are what the
  * lookup's indexes are for.

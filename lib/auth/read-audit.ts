@@ -1,8 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client';
 import { MASK, maskText } from '../queries/mask';
-import { isAuditableEmail, UNKNOWN_ACCOUNT_TARGET } from './audit';
 import { can, type Principal } from './principal';
+import { isAuditableEmail, UNKNOWN_ACCOUNT_TARGET } from './record-audit';
+
+/** Reading the audit log for the /audit page, masked for who reads it. Writing is ./record-audit.ts. */
 
 export interface AuditFilter {
   /** Exact actor (`user:ada@example.com`) or a part of it. */
@@ -48,7 +50,7 @@ function maskStrings(value: unknown, key?: string): unknown {
  * for failed sign-ins — whatever was typed into the email field, which may be a password.
  * - A failed or refused sign-in for no existing account names "(unknown account)" except to
  *   admins, and text that is not an email address is never shown (older entries may hold it;
- *   new ones do not, see userTarget in lib/auth/audit.ts).
+ *   new ones do not, see userTarget in lib/auth/record-audit.ts).
  * - Without `read:payloads`, target, reason and details are masked like error texts (addresses
  *   and phone numbers, which covers client IPs too), and search text in details wholly.
  */
