@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher } from '../lib/publish';
 import { testChannels } from './fixtures/channels';
 import { createTestDatabase, type TestDatabase, waitFor } from './helpers/db';
@@ -39,26 +39,25 @@ const env = {
   LOG_LEVEL: 'info',
 };
 
-let t: TestDatabase | undefined;
+// What one run of the test made; a retry (CI retries once) starts from nothing again.
+const databases: TestDatabase[] = [];
 const hosts: NetnsHost[] = [];
 const proxies: LinkProxy[] = [];
 const workers: WorkerProcess[] = [];
 
-beforeAll(async () => {
-  if (!support.available) return;
-  removeStaleHosts();
-  t = await createTestDatabase();
+beforeAll(() => {
+  if (support.available) removeStaleHosts();
 });
 
 // Runs even when the test fails: processes first (a namespace lives on while a process is in it).
-afterAll(async () => {
-  for (const w of workers) {
+afterEach(async () => {
+  for (const w of workers.splice(0)) {
     w.child.kill('SIGKILL');
     await w.exited;
   }
-  for (const p of proxies) await p.close();
-  for (const h of hosts) h.remove();
-  await t?.drop();
+  for (const p of proxies.splice(0)) await p.close();
+  for (const h of hosts.splice(0)) h.remove();
+  for (const d of databases.splice(0)) await d.drop();
 });
 
 /** A worker on a host of its own, reaching the database over that host's link. */
@@ -99,7 +98,8 @@ describe('workers on other hosts, one cut off by a network partition mid-lease',
     }`,
     { timeout: 90_000 },
     async () => {
-      const db = t!;
+      const db = await createTestDatabase();
+      databases.push(db);
       const [{ worker: a, host: hostA }, { worker: b }, c] = await Promise.all([
         remoteWorker(db),
         remoteWorker(db),
