@@ -42,6 +42,8 @@ export interface ReplicatedPair {
   startStandby(): Promise<void>;
   /** Waits until the standby has replayed everything the primary has written so far. */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /** The postmasters' process ids (the benchmark pins each server to a core of its own). */
+  pids(): { primary: number; standby: number };
   stop(): Promise<void>;
 }
 
@@ -172,6 +174,7 @@ export async function startReplicatedPair(): Promise<ReplicatedPair> {
       primaryUrl,
       standbyUrl,
       stopStandby: () => current.standby.stop(),
+      pids: () => ({ primary: primary.pid, standby: current.standby.pid }),
       async startStandby() {
         current.standby = await startEmbeddedPostgres({ dir: standbyHome, binDir, port });
       },
