@@ -100,15 +100,11 @@ describe('workers on other hosts, one cut off by a network partition mid-lease',
     async () => {
       const db = await createTestDatabase();
       databases.push(db);
-      const [{ worker: a, host: hostA }, { worker: b }, c] = await Promise.all([
+      // B and C only take part: what the test follows is A and the database.
+      const [{ worker: a, host: hostA }] = await Promise.all([
         remoteWorker(db),
         remoteWorker(db),
         localWorker(db),
-      ]);
-      const names = new Map([
-        [a.id, 'A'],
-        [b.id, 'B'],
-        [c.id, 'C'],
       ]);
       await publishMany(
         db.db,
@@ -163,7 +159,7 @@ describe('workers on other hosts, one cut off by a network partition mid-lease',
         return r!.n === held.length;
       });
       const takenOverAfterMs = Date.now() - cutAt;
-      // A is still cut off and never noticed: its connections are open, its handlers ran to the end.
+      // A is still running, cut off: it has no way to learn that its leases are gone.
       expect(a.child.exitCode).toBeNull();
 
       hostA.heal();
@@ -199,7 +195,7 @@ describe('workers on other hosts, one cut off by a network partition mid-lease',
         );
         return r!.n === EVENTS;
       });
-      // No delivery completed twice: one success each on record, the first one kept.
+      // No delivery completed twice: one success each on record.
       const successes = await db.query<{ delivery_id: number; n: number }>(
         `SELECT delivery_id, count(*)::int AS n FROM herald.attempts WHERE outcome = 'succeeded'
          GROUP BY delivery_id`,
@@ -219,7 +215,7 @@ describe('workers on other hosts, one cut off by a network partition mid-lease',
           'SELECT attempt, outcome, error_code, worker AS w FROM herald.attempts WHERE delivery_id = $1 ORDER BY attempt',
           [id],
         );
-        expect(attempts.map((x) => [x.attempt, x.outcome, x.error_code, names.get(x.w) === 'A'])).toEqual([
+        expect(attempts.map((x) => [x.attempt, x.outcome, x.error_code, x.w === a.id])).toEqual([
           [1, 'lost', 'lease_expired', true],
           [2, 'succeeded', null, false],
         ]);
