@@ -30,7 +30,7 @@ function ipQuietly(...args: string[]) {
 
 export type NetnsSupport = { available: true } | { available: false; reason: string };
 
-/** Whether this machine can make hosts: root, `ip` present, and `ip netns add` works here. */
+/** Whether this machine can make hosts: root, `ip` present, and `ip netns add` and `exec` work here. */
 export function netnsSupport(): NetnsSupport {
   if (process.platform !== 'linux') return { available: false, reason: `not Linux (${process.platform})` };
   if (process.getuid?.() !== 0) return { available: false, reason: 'not root: ip netns needs CAP_SYS_ADMIN' };
@@ -40,11 +40,15 @@ export function netnsSupport(): NetnsSupport {
     return { available: false, reason: 'the ip command (iproute2) is not installed' };
   }
   const probe = `${NS_PREFIX}${process.pid}-probe`;
+  let step = 'ip netns add';
   try {
     ip('netns', 'add', probe);
+    // exec needs more than add: it remounts /sys for the namespace, which a sandbox may forbid.
+    step = 'ip netns exec';
+    ip('netns', 'exec', probe, process.execPath, '-e', '');
   } catch (error) {
     const detail = String((error as { stderr?: string }).stderr ?? error).trim();
-    return { available: false, reason: `ip netns add failed: ${detail}` };
+    return { available: false, reason: `${step} failed: ${detail}` };
   } finally {
     ipQuietly('netns', 'delete', probe);
   }
