@@ -85,7 +85,7 @@ tells A anything, and A's TCP connections stay open. Then the test checks:
 
 In runs on 2026-12-03 (2 cores, both database kinds, alongside other tests), A held 10 leases at
 the cut; they were rescued 2.7–3.9 s after it and finished by B and C 3.9–4.5 s after it (lease
-3 s, rescue every 2 s); A's 10 late outcomes were refused 0.2–1.0 s after the heal.
+3 s, rescue every 2 s); A's 10 late outcomes were refused 0.2–1.1 s after the heal, when TCP next retransmitted.
 `;
 }
 
