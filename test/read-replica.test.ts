@@ -1,13 +1,17 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as healthRoute from '../app/api/health/route';
+import * as deliveryReplay from '../app/api/v1/deliveries/[id]/replay/route';
+import * as deliveriesRoute from '../app/api/v1/deliveries/route';
 import * as eventsRoute from '../app/api/v1/events/route';
 import * as overviewRoute from '../app/api/v1/overview/route';
 import { createApiKey } from '../lib/auth/api-keys';
 import { createDb, createPool } from '../lib/db/client';
 import { READ_AFTER_HEADER, READ_SOURCE_HEADER } from '../lib/db/lsn';
 import { call } from './api-helpers';
-import { waitFor } from './helpers/db';
+import { ORIGIN } from './auth-helpers';
+import { type TestDatabase, waitFor } from './helpers/db';
+import { sessionCookieFor } from './helpers/session';
 import { type ReplicatedPair, startReplicatedPair } from './helpers/standby';
 
 /**
@@ -23,6 +27,7 @@ let primary: pg.Pool;
 let standby: pg.Pool;
 let reader: string;
 let publisher: string;
+let operator: string;
 
 beforeAll(async () => {
   pair = await startReplicatedPair();
@@ -46,6 +51,7 @@ beforeAll(async () => {
     }).then((k) => k.token);
   reader = await key('reader', ['read']);
   publisher = await key('publisher', ['publish']);
+  operator = await sessionCookieFor({ db } as TestDatabase, 'operator', 'ops@example.com');
   await pair.caughtUp();
 }, 90_000);
 
@@ -193,6 +199,48 @@ describe('with HERALD_READ_DATABASE_URL on a streaming standby', () => {
       return r.headers.get(READ_SOURCE_HEADER) === 'replica' && r;
     });
     expect(later.body.items.length).toBe(n);
+  });
+
+  it('shows the page after a replay as replayed while the replica has not replayed it yet', async () => {
+    const id = (await call(eventsRoute.POST, '/api/v1/events', {
+      token: publisher,
+      body: { channel: 'sms', payload: { to: '+14155550100', msg: `hello ${++n}` } },
+    }).then((r) => r.body.deliveries[0].id)) as number;
+    await primary.query(`UPDATE herald.deliveries SET state = 'dead', finished_at = now() WHERE id = $1`, [
+      id,
+    ]);
+    await pair.caughtUp();
+    const dead = (headers: Record<string, string>) =>
+      call(deliveriesRoute.GET, '/api/v1/deliveries', { headers, query: 'state=dead&limit=200' }).then(
+        (r) => ({
+          source: r.headers.get(READ_SOURCE_HEADER),
+          ids: (r.body.items as { id: number }[]).map((d) => d.id),
+        }),
+      );
+    expect((await dead({ cookie: operator })).ids).toContain(id);
+
+    await standby.query('SELECT pg_wal_replay_pause()');
+    try {
+      const replay = await call(deliveryReplay.POST, `/api/v1/deliveries/${id}/replay`, {
+        headers: { cookie: operator, origin: ORIGIN },
+        params: { id: String(id) },
+        body: { reason: 'provider back' },
+      });
+      expect(replay.status).toBe(200);
+      // The operator's browser now carries the primary's position after the replay.
+      const setCookie = replay.headers.get('set-cookie') ?? '';
+      const position = /herald_read_after=([^;]+)/.exec(setCookie)?.[1];
+      expect(position).toBeDefined();
+      const after = await dead({ cookie: `${operator}; herald_read_after=${position}` });
+      expect(after.source).toBe('primary');
+      expect(after.ids).not.toContain(id);
+      // The replica still has it dead: without the position the page would have stepped back.
+      const stale = await dead({ cookie: operator });
+      expect(stale.source).toBe('replica');
+      expect(stale.ids).toContain(id);
+    } finally {
+      await standby.query('SELECT pg_wal_replay_resume()');
+    }
   });
 
   it('falls back to the primary within seconds when the standby stops, and returns when it is back', async () => {

@@ -25,6 +25,7 @@ export async function pageReadDb(): Promise<Db> {
  * only once it has replayed this write, so the page after a replay never shows it still dead.
  */
 export async function rememberWrite(): Promise<void> {
+  if (!sharedReadRouter().hasReplica) return;
   const lsn = await writePosition();
   if (lsn === null) return;
   (await cookies()).set(READ_AFTER_COOKIE, formatLsn(lsn), { path: '/', maxAge: 86_400, sameSite: 'lax' });

@@ -136,20 +136,28 @@ export function withRoute<P = Record<string, never>>(
           reads,
         });
       if (options.reads) {
+        const router = sharedReadRouter();
         const after = readAfterOf(request);
-        const target = await sharedReadRouter().choose(after);
+        const target = await router.choose(after);
         const reads = { source: target.source, note: target.note, replica: target.replica };
         const response =
           options.reads === 'expensive'
             ? await expensiveRead(auth.principal, () => go(target.db, reads))
             : await read(() => go(target.db, reads));
+        // Without a replica every read is on the primary: no position to keep, no extra round trip.
+        if (!router.hasReplica) return response;
         return remember(response, await positionAfterRead(target, after), target.source);
       }
       const response = await go(db);
       // A signed-in user's change: their next pages read from a replica only once it has
       // replayed this write (the page after a replay must show it replayed). API keys publishing
       // at volume do not pay the extra round trip; they may send the header themselves.
-      if (auth.principal.kind === 'user' && request.method !== 'GET' && response.ok)
+      if (
+        auth.principal.kind === 'user' &&
+        request.method !== 'GET' &&
+        response.ok &&
+        sharedReadRouter().hasReplica
+      )
         return remember(response, await writePosition());
       return response;
     }
