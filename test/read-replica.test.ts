@@ -7,7 +7,9 @@ import * as eventsRoute from '../app/api/v1/events/route';
 import * as overviewRoute from '../app/api/v1/overview/route';
 import { createApiKey } from '../lib/auth/api-keys';
 import { createDb, createPool } from '../lib/db/client';
-import { READ_AFTER_HEADER, READ_SOURCE_HEADER } from '../lib/db/lsn';
+import { parseLsn, READ_AFTER_HEADER, READ_SOURCE_HEADER } from '../lib/db/lsn';
+import type { HubMessage } from '../lib/realtime/messages';
+import { sharedHub } from '../lib/realtime/shared-hub';
 import { call } from './api-helpers';
 import { ORIGIN } from './auth-helpers';
 import { type TestDatabase, waitFor } from './helpers/db';
@@ -56,6 +58,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  await sharedHub().stop();
   await primary?.end();
   await standby?.end();
   await pair?.stop();
@@ -239,6 +242,33 @@ describe('with HERALD_READ_DATABASE_URL on a streaming standby', () => {
       expect(stale.source).toBe('replica');
       expect(stale.ids).toContain(id);
     } finally {
+      await standby.query('SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  it('sends the primary position with live activity, and a refetch carrying it waits for the replica', async () => {
+    const messages: HubMessage[] = [];
+    const { unsubscribe } = sharedHub().subscribe((m) => messages.push(m), null);
+    try {
+      await waitFor('the hub to listen', async () => sharedHub().listening);
+      await standby.query('SELECT pg_wal_replay_pause()');
+      const fresh = await publish();
+      const { rows } = await primary.query<{ lsn: string }>(
+        'SELECT pg_current_wal_insert_lsn()::text AS lsn',
+      );
+      // What the rollup sends each second (worker/maintenance.ts), here by hand.
+      await primary.query(`SELECT pg_notify('herald_activity', '{"from":1,"to":2,"seconds":[]}')`);
+      const activity = await waitFor('the activity message', async () =>
+        messages.find((m) => m.event === 'activity'),
+      );
+      const lsn = (JSON.parse(activity.data) as { lsn?: string }).lsn;
+      expect(parseLsn(lsn)! >= parseLsn(rows[0]!.lsn)!).toBe(true);
+      // The page's refetch after that message (app/providers/read-position.ts sends the header).
+      const refetch = await events({ [READ_AFTER_HEADER]: lsn! });
+      expect(refetch.headers.get(READ_SOURCE_HEADER)).toBe('primary');
+      expect(ids(refetch)).toContain(fresh);
+    } finally {
+      unsubscribe();
       await standby.query('SELECT pg_wal_replay_resume()');
     }
   });
