@@ -16,7 +16,7 @@ export const LATEST_END = '<!-- latest-run:end -->';
 /** The history table ends just above this line; each run adds its row there. */
 export const HISTORY_NEXT = '<!-- history:next-row (npm run bench adds its row above this line) -->';
 
-export type StepId = 'engine' | 'backlog' | 'publish' | 'api' | 'dashboard' | 'lookup';
+export type StepId = 'engine' | 'backlog' | 'publish' | 'api' | 'dashboard' | 'lookup' | 'replica';
 
 export interface StepReport {
   id: StepId;
@@ -143,6 +143,19 @@ function summaryRows(steps: StepReport[]): string[][] {
       '—',
       '—',
       `< 150 ms — ${verdict(d.pass)}`,
+    ]);
+  }
+  const rep = obj(of('replica'));
+  const perSecond = obj(rep.publishesPerSecond);
+  if (num(perSecond.none) !== undefined) {
+    const ratios = obj(rep.ratios);
+    const p95 = obj(rep.dashboardP95Ms);
+    rows.push([
+      `publishing under dashboard load at ${fmt(num(rep.events))} events, reads on a streaming replica${rep.pinned ? ' (servers pinned to a core each)' : ''}`,
+      `${fmt(num(perSecond.replica))} publishes/s, dashboard p95 ${ms(num(p95.replica), 1)}`,
+      `no dashboard load ${fmt(num(perSecond.none))}; reads on the primary ${fmt(num(perSecond.primary))} (${pct(num(ratios.primaryVsNone))}), p95 ${ms(num(p95.primary), 1)}`,
+      pct(num(ratios.replicaVsNone)),
+      `≥ 90 % — ${verdict(obj(rep.targets).replicaWithin10PercentOfNone)}`,
     ]);
   }
   const l = obj(of('lookup'));

@@ -80,6 +80,17 @@ const steps: Step[] = [
     // The dashboard benchmark's seeded database, so ten million events are seeded only once.
     args: ['--events', String(scale), '--database', 'herald_bench_dashboard'],
   },
+  {
+    id: 'replica',
+    title: 'Publishing while the dashboard reads from a streaming replica',
+    why: 'Publishers on the primary with no dashboard load, with the overview, explorer and lookup on the primary, and with them on a hot standby; alternating rounds, each server pinned to a core of its own.',
+    script: 'bench:dashboard-replica',
+    // Its own primary and standby (a base backup of the 10 M-event database would not fit the
+    // run's budget), seeded with a million events.
+    args: quick
+      ? ['--events', '100000', '--rounds', '1', '--seconds', '3', '--pin']
+      : ['--events', '1000000', '--rounds', '5', '--seconds', '6', '--pin'],
+  },
 ];
 
 interface Outcome {

@@ -76,6 +76,20 @@ const envSchema = z.object({
    * cannot take the whole read pool.
    */
   HERALD_READ_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(3),
+  // A read replica (issue 23): the dashboard's and the read API's queries may go to a streaming
+  // standby; writes, claims, publishes and read-your-own-write pages stay on the primary
+  // (lib/db/read-routing.ts says which read goes where, and why).
+  /** A hot standby of DATABASE_URL for reads; unset, every read stays on the primary. */
+  HERALD_READ_DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Reads fall back to the primary (with a note on the page) while the replica is further behind. */
+  HERALD_READ_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  /** How often each app process asks the replica how far it has replayed (and the primary how far it is). */
+  HERALD_READ_LAG_CHECK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   /**
    * The zone the dashboard's lookup pages and copied summaries show times in (an IANA name such
    * as Europe/Berlin): support agents read them to customers, so they should be local, not UTC.

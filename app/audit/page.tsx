@@ -7,7 +7,7 @@ import { Time } from '@/app/_components/ui/time';
 import { Truncated } from '@/app/_components/ui/tooltip';
 import { guardPage } from '@/lib/auth/guard';
 import { auditActions, listAudit } from '@/lib/auth/read-audit';
-import { sharedReadDb } from '@/lib/db/client';
+import { pageReadDb } from '@/lib/db/page-reads';
 
 export const metadata: Metadata = { title: 'Audit log' };
 export const dynamic = 'force-dynamic';
@@ -35,7 +35,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     until: date(one(q.until)),
     before: Number(one(q.before)) || undefined,
   };
-  const db = sharedReadDb();
+  const db = await pageReadDb();
   const [{ rows, next }, actions] = await Promise.all([
     listAudit(db, { ...filter, limit: PAGE }, me),
     auditActions(db),

@@ -11,7 +11,7 @@ import { Truncated } from '@/app/_components/ui/tooltip';
 import { guardPage } from '@/lib/auth/guard';
 import { maskedFilterMessage, maskedFiltersIn } from '@/lib/auth/masked-filters';
 import { can } from '@/lib/auth/principal';
-import { sharedReadDb } from '@/lib/db/client';
+import { pageReadDb } from '@/lib/db/page-reads';
 import { expensiveRead } from '@/lib/db/reads';
 import { deadFacets, deadGroups, decodeDeadCursor, GROUP_SAMPLE, listDead } from '@/lib/queries/dead-letters';
 
@@ -44,7 +44,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
   const mask = !can(me, 'read:payloads');
   // Error texts are masked for viewers, so they cannot search them either (lib/auth/masked-filters.ts).
   const refused = maskedFiltersIn(!mask, { errorContains: filter.errorContains });
-  const db = sharedReadDb();
+  const db = await pageReadDb();
   const relative = isWindow(filter.window) ? freeze(filter.window) : undefined;
   // One slot for the page's three reads: they run together and end together.
   const [groups, page, facets] = await expensiveRead(me, () =>

@@ -10,7 +10,7 @@ import { Truncated } from '@/app/_components/ui/tooltip';
 import { guardPage } from '@/lib/auth/guard';
 import { mayFilterOnPayloads } from '@/lib/auth/masked-filters';
 import { can } from '@/lib/auth/principal';
-import { sharedReadDb } from '@/lib/db/client';
+import { pageReadDb } from '@/lib/db/page-reads';
 import { expensiveRead, read } from '@/lib/db/reads';
 import { deliveryStates } from '@/lib/db/schema';
 import { HeraldError } from '@/lib/errors';
@@ -51,7 +51,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
     cursor: one(q.cursor),
     limit: PAGE,
   };
-  const db = sharedReadDb();
+  const db = await pageReadDb();
   let page: Awaited<ReturnType<typeof exploreEvents>> | null = null;
   let problem: string | null = null;
   try {

@@ -5,7 +5,7 @@ import { CopySummary } from '@/app/_components/timeline/copy-summary';
 import { EventTimeline, VerdictBox } from '@/app/_components/timeline/timeline-view';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
-import { sharedReadDb } from '@/lib/db/client';
+import { pageReadDb } from '@/lib/db/page-reads';
 import { expensiveRead } from '@/lib/db/reads';
 import { HeraldError } from '@/lib/errors';
 import { pageClock } from '@/lib/lookup/clock';
@@ -35,12 +35,14 @@ export default async function LookupPage({
   const mask = !can(me, 'read:payloads');
   let refused: string | null = null;
   const result = query
-    ? await expensiveRead(me, () => lookup(sharedReadDb(), query, { mask }, before)).catch((error) => {
-        // Masked data is not searchable by who sees it masked (lib/auth/masked-filters.ts).
-        if (!(error instanceof HeraldError) || error.code !== 'forbidden') throw error;
-        refused = error.message;
-        return null;
-      })
+    ? await expensiveRead(me, async () => lookup(await pageReadDb(), query, { mask }, before)).catch(
+        (error) => {
+          // Masked data is not searchable by who sees it masked (lib/auth/masked-filters.ts).
+          if (!(error instanceof HeraldError) || error.code !== 'forbidden') throw error;
+          refused = error.message;
+          return null;
+        },
+      )
     : null;
   const pageLink = (b: number | null) =>
     `/lookup?${new URLSearchParams({ q: raw, ...(b ? { before: String(b) } : {}) })}`;

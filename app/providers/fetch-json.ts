@@ -1,6 +1,12 @@
+import { readAfterHeaders } from './read-position';
+
 /** GET JSON from Herald's API; a non-2xx answer throws with the API's error message. */
 export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(url, { signal, headers: { accept: 'application/json' }, cache: 'no-store' });
+  const response = await fetch(url, {
+    signal,
+    headers: { accept: 'application/json', ...readAfterHeaders() },
+    cache: 'no-store',
+  });
   if (response.status === 401) {
     // The session ended (signed out elsewhere, expired): back to sign-in, then here again.
     const here = window.location.pathname + window.location.search;

@@ -3,6 +3,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
 import type { ActivityPayload } from '@/lib/realtime/messages';
+import { notePosition } from './read-position';
 import { refetchThrottle } from './refetch-throttle';
 
 /**
@@ -106,6 +107,7 @@ export function StreamProvider({ children, url = '/api/v1/stream' }: { children:
       es.addEventListener('activity', (event) => {
         opened();
         const activity = JSON.parse((event as MessageEvent<string>).data) as ActivityPayload;
+        notePosition(activity.lsn);
         for (const l of activityListeners.current) l(activity);
         changed.call();
       });

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { Empty, Section } from '@/app/_components/section';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
-import { sharedReadDb } from '@/lib/db/client';
+import { pageReadDb } from '@/lib/db/page-reads';
 import { sandboxMessages } from '@/lib/db/schema';
 import { emailSettings } from '@/lib/email/config';
 import { maskText } from '@/lib/queries/mask';
@@ -41,7 +41,7 @@ export default async function SandboxPage({ searchParams }: { searchParams: Prom
   const filter = { status: status as 'accepted' | 'rejected' | undefined, beforeId: positive(one(q.before)) };
   const openId = positive(one(q.message));
   const mask = !can(me, 'read:payloads');
-  const db = sharedReadDb();
+  const db = await pageReadDb();
   const [rows, controls, inactive, found] = await Promise.all([
     listSandboxMessages(db, { ...filter, limit: PAGE }).then((r) => (mask ? r.map(maskSandboxMessage) : r)),
     getSandboxControls(db),

@@ -3,6 +3,7 @@
 import { revalidatePath } from 'next/cache';
 import { currentPrincipal } from '@/lib/auth/guard';
 import { sharedDb } from '@/lib/db/client';
+import { rememberWrite } from '@/lib/db/page-reads';
 import { setSubscriptionPaused } from '@/lib/operations/subscriptions';
 import { type Refusal, refusalOr } from '../_components/action-refusal';
 
@@ -21,6 +22,7 @@ export async function setPaused(name: string, pause: boolean, reason: string): P
     }),
   );
   if (!r.ok) return r;
+  await rememberWrite();
   revalidatePath('/subscriptions');
   const { changed } = r.value;
   return changed

@@ -7,7 +7,7 @@ import { EmptyState } from '@/app/_components/ui/empty-state';
 import { Time } from '@/app/_components/ui/time';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
-import { sharedReadDb } from '@/lib/db/client';
+import { pageReadDb } from '@/lib/db/page-reads';
 import { retryPolicyInWords } from '@/lib/lookup/retry-words';
 import { COUNT_CAP, subscriptionOverview } from '@/lib/queries/overview';
 import { PauseButton } from './pause-button';
@@ -20,7 +20,7 @@ const n = (v: number) => (v >= COUNT_CAP ? `${formatCount(COUNT_CAP)}+` : format
 /** Each subscription: state, queue, recent outcomes, retry policy in words, pause/resume. */
 export default async function SubscriptionsPage() {
   const me = await guardPage('/subscriptions');
-  const db = sharedReadDb();
+  const db = await pageReadDb();
   const [stats, policies] = await Promise.all([
     subscriptionOverview(db),
     db.execute<{

@@ -25,8 +25,9 @@ export interface PoolOptions {
   connectionTimeoutMs?: number;
 }
 
-export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({
+/** The pg.Pool settings Herald uses for `url` (also for pools of another class, lib/db/failover-pool.ts). */
+export function poolConfig(url: string, options: PoolOptions = {}): pg.PoolConfig {
+  return {
     connectionString: url,
     max: options.max ?? 10,
     keepAlive: true,
@@ -37,7 +38,11 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     // survive anything that resets session state.
     ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
     ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
-  });
+  };
+}
+
+export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool(poolConfig(url, options));
   // An idle client that loses its connection emits 'error' on the pool; without a listener
   // that would crash the process. The next checkout simply opens a new connection.
   pool.on('error', () => {});
@@ -70,43 +75,40 @@ export function sharedDb(): Db {
   return holder.heraldDb;
 }
 
-/**
- * Where reads go. Today the primary (DATABASE_URL); this is the one seam a read replica will
- * plug into (HERALD_READ_DATABASE_URL), so nothing else may open read connections on its own.
- */
-export function readDatabaseUrl(): string {
-  return databaseUrl();
-}
-
 const readHolder = globalThis as unknown as { heraldReadPool?: pg.Pool; heraldReadDb?: Db };
 
 /**
- * The read pool: every dashboard page query and every read API route (events, deliveries,
- * lookup, dead letters, audit, overview, feed) runs here, never on `sharedPool()`. Its own
- * connections (HERALD_READ_POOL_SIZE), so slow reads queue against each other and never take
- * the connections publishing, operations and sign-in use; each statement is cancelled after
+ * How every read pool is set up (the primary's below, the replica's in lib/db/read-routing.ts):
+ * HERALD_READ_POOL_SIZE connections of its own, so slow reads queue against each other and never
+ * take the connections publishing, operations and sign-in use; each statement is cancelled after
  * HERALD_READ_STATEMENT_TIMEOUT_MS (lib/db/reads.ts turns that into 503 `read_timeout`); every
  * transaction is read-only, as on a replica. Waiting for a free connection is bounded by the
  * same timeout, so a request ends within about twice it.
  */
+export function readPoolOptions(applicationName: string): PoolOptions {
+  const c = config();
+  const timeout = c.HERALD_READ_STATEMENT_TIMEOUT_MS;
+  return {
+    max: c.HERALD_READ_POOL_SIZE,
+    applicationName,
+    statementTimeoutMs: timeout,
+    readOnly: true,
+    connectionTimeoutMs: Math.max(timeout, 1_000),
+    // The server cancels at `timeout`; this only catches a connection that went silent.
+    queryTimeoutMs: timeout + 10_000,
+  };
+}
+
+/**
+ * The primary's read pool. Dashboard pages and read API routes do not pick a pool themselves:
+ * lib/db/read-routing.ts sends each read here or to the replica (HERALD_READ_DATABASE_URL).
+ */
 export function sharedReadPool(): pg.Pool {
-  if (!readHolder.heraldReadPool) {
-    const c = config();
-    const timeout = c.HERALD_READ_STATEMENT_TIMEOUT_MS;
-    readHolder.heraldReadPool = createPool(readDatabaseUrl(), {
-      max: c.HERALD_READ_POOL_SIZE,
-      applicationName: 'herald-read',
-      statementTimeoutMs: timeout,
-      readOnly: true,
-      connectionTimeoutMs: Math.max(timeout, 1_000),
-      // The server cancels at `timeout`; this only catches a connection that went silent.
-      queryTimeoutMs: timeout + 10_000,
-    });
-  }
+  readHolder.heraldReadPool ??= createPool(databaseUrl(), readPoolOptions('herald-read'));
   return readHolder.heraldReadPool;
 }
 
-/** Drizzle over the read pool; see `sharedReadPool`. */
+/** Drizzle over the primary's read pool; see `sharedReadPool`. */
 export function sharedReadDb(): Db {
   readHolder.heraldReadDb ??= createDb(sharedReadPool());
   return readHolder.heraldReadDb;

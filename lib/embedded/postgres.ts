@@ -35,13 +35,18 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
-interface RunAs {
+export interface RunAs {
   uid?: number;
   gid?: number;
 }
 
+/** The folder of the npm package's server binaries (initdb, postgres, pg_ctl; no pg_basebackup). */
+export async function embeddedBinDir(): Promise<string> {
+  return path.dirname((await binaries()).postgres);
+}
+
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` user, creating it if needed. */
-function runAsUser(): RunAs {
+export function runAsUser(): RunAs {
   if (process.getuid?.() !== 0) return {};
   const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, 'postgres']).toString().trim(), 10);
   try {
@@ -159,10 +164,17 @@ export interface StartOptions {
   /** Folder for the cluster's files and its log; created on first use, reused afterwards. */
   dir: string;
   port?: number;
+  /**
+   * A folder with `initdb` and `postgres` to use instead of the npm package's (the test helper
+   * that starts a streaming standby runs the system PostgreSQL's binaries this way).
+   */
+  binDir?: string;
 }
 
 export async function startEmbeddedPostgres(options: StartOptions): Promise<EmbeddedPostgres> {
-  const bin = await binaries();
+  const bin = options.binDir
+    ? { initdb: path.join(options.binDir, 'initdb'), postgres: path.join(options.binDir, 'postgres') }
+    : await binaries();
   const user = runAsUser();
   const home = path.resolve(options.dir);
   const dataDir = path.join(home, 'pgdata');

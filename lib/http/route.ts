@@ -2,7 +2,16 @@ import { findActiveApiKey, forgetApiKey, type SeenApiKey } from '../auth/api-key
 import { takeToken } from '../auth/api-keys-rate-limit';
 import { type Authenticated, authenticateRequest, bearerToken } from '../auth/authenticate';
 import { type Permission, type Principal, requirePermission } from '../auth/principal';
-import { type Db, sharedDb, sharedReadDb } from '../db/client';
+import { type Db, sharedDb } from '../db/client';
+import {
+  formatLsn,
+  type Lsn,
+  READ_AFTER_HEADER,
+  READ_SOURCE_HEADER,
+  readAfterCookie,
+  readAfterOf,
+} from '../db/lsn';
+import { positionAfterRead, type ReadsInfo, sharedReadRouter, writePosition } from '../db/read-routing';
 import { expensiveRead, read } from '../db/reads';
 import { HeraldError } from '../errors';
 import { errorJson, HttpError, toErrorResponse } from './errors';
@@ -10,7 +19,10 @@ import { errorJson, HttpError, toErrorResponse } from './errors';
 export interface RouteContext<P> {
   request: Request;
   principal: Principal;
-  /** The write pool, or the read pool for routes declared with `reads`. */
+  /**
+   * The write pool, or for routes declared with `reads` the read pool chosen for this request:
+   * the replica's or the primary's (lib/db/read-routing.ts).
+   */
   db: Db;
   params: P;
   /**
@@ -18,6 +30,8 @@ export interface RouteContext<P> {
    * re-check it (publish's `asApiKey`).
    */
   unverifiedKey?: SeenApiKey;
+  /** For routes declared with `reads`: where this read is served and why (the overview shows it). */
+  reads?: ReadsInfo;
 }
 
 export interface RouteOptions {
@@ -44,6 +58,22 @@ const unauthorized = () =>
   });
 
 type NextContext<P> = { params: Promise<P> };
+
+/** Tells the caller how far the data it now has reaches (cookie for browsers, header for API clients). */
+function remember(response: Response, position: Lsn | null, source?: string): Response {
+  let r = response;
+  try {
+    r.headers.get('x'); // probe: a redirect's headers are immutable
+    if (source) r.headers.set(READ_SOURCE_HEADER, source);
+  } catch {
+    r = new Response(response.body, response);
+    if (source) r.headers.set(READ_SOURCE_HEADER, source);
+  }
+  if (position === null) return r;
+  r.headers.set(READ_AFTER_HEADER, formatLsn(position));
+  r.headers.append('Set-Cookie', readAfterCookie(position));
+  return r;
+}
 
 /**
  * Wraps a route handler: authenticate (401), rate limit (429 + Retry-After), authorise (403),
@@ -96,11 +126,40 @@ export function withRoute<P = Record<string, never>>(
       }
       requirePermission(auth.principal, options.permission);
       const params = (await context?.params) ?? ({} as P);
-      const go = (on: Db) =>
-        handler({ request, principal: auth.principal, db: on, params, unverifiedKey: auth.unverifiedKey });
-      if (options.reads === 'expensive') return await expensiveRead(auth.principal, () => go(sharedReadDb()));
-      if (options.reads === 'cheap') return await read(() => go(sharedReadDb()));
-      return await go(db);
+      const go = (on: Db, reads?: ReadsInfo) =>
+        handler({
+          request,
+          principal: auth.principal,
+          db: on,
+          params,
+          unverifiedKey: auth.unverifiedKey,
+          reads,
+        });
+      if (options.reads) {
+        const router = sharedReadRouter();
+        const after = readAfterOf(request);
+        const target = await router.choose(after);
+        const reads = { source: target.source, note: target.note, replica: target.replica };
+        const response =
+          options.reads === 'expensive'
+            ? await expensiveRead(auth.principal, () => go(target.db, reads))
+            : await read(() => go(target.db, reads));
+        // Without a replica every read is on the primary: no position to keep, no extra round trip.
+        if (!router.hasReplica) return response;
+        return remember(response, await positionAfterRead(target, after), target.source);
+      }
+      const response = await go(db);
+      // A signed-in user's change: their next pages read from a replica only once it has
+      // replayed this write (the page after a replay must show it replayed). API keys publishing
+      // at volume do not pay the extra round trip; they may send the header themselves.
+      if (
+        auth.principal.kind === 'user' &&
+        request.method !== 'GET' &&
+        response.ok &&
+        sharedReadRouter().hasReplica
+      )
+        return remember(response, await writePosition());
+      return response;
     }
   };
 }

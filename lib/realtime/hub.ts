@@ -12,6 +12,12 @@ export interface HubOptions {
   pingIntervalMs: number;
   /** How many recent messages a reconnecting client can resume from. */
   bufferSize?: number;
+  /**
+   * With a read replica: the primary's WAL position, asked when a notification arrives (so at or
+   * past the rollup that sent it) and sent with the activity as `lsn`. The page's next refetch
+   * carries it, and is served by the replica only once that has replayed as far (issue 23).
+   */
+  position?: () => Promise<string | null>;
   applicationName?: string;
 }
 
@@ -124,8 +130,19 @@ export class ActivityHub {
       return;
     }
     // Re-serialised: guaranteed one line and only the fields we know.
-    this.broadcast('activity', JSON.stringify(activity));
+    const position = this.options.position;
+    if (!position) {
+      this.broadcast('activity', JSON.stringify(activity));
+      return;
+    }
+    // One after another, so that messages keep the order their notifications came in.
+    this.positioned = this.positioned.then(async () => {
+      const lsn = await position().catch(() => null);
+      this.broadcast('activity', JSON.stringify(lsn ? { ...activity, lsn } : activity));
+    });
   }
+
+  private positioned: Promise<void> = Promise.resolve();
 
   async stop(): Promise<void> {
     this.subscribers.clear();

@@ -19,6 +19,8 @@ export interface ActivityPayload {
   from: number;
   to: number;
   seconds: ActivitySecond[];
+  /** With a read replica: the primary's WAL position when this was sent (lib/db/lsn.ts). */
+  lsn?: string;
 }
 
 export interface HubMessage {

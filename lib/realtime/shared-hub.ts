@@ -1,5 +1,7 @@
 import { config } from '../config';
 import { databaseUrl } from '../db/client';
+import { formatLsn } from '../db/lsn';
+import { sharedReadRouter, writePosition } from '../db/read-routing';
 import { createLogger } from '../log';
 import { ActivityHub } from './hub';
 
@@ -12,6 +14,12 @@ export function sharedHub(): ActivityHub {
     url: databaseUrl(),
     log: createLogger('realtime'),
     pingIntervalMs: config().HERALD_LISTENER_PING_MS,
+    position: sharedReadRouter().hasReplica
+      ? async () => {
+          const lsn = await writePosition();
+          return lsn === null ? null : formatLsn(lsn);
+        }
+      : undefined,
   });
   return holder.heraldActivityHub;
 }

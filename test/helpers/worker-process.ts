@@ -15,14 +15,18 @@ export interface WorkerProcess {
 
 /**
  * Starts a real worker process running the test subscriptions: worker/main.ts, or another entry
- * that runs worker/run.ts with options of its own (the chaos suite's bite test).
+ * that runs worker/run.ts with options of its own (the chaos suite's bite test). `launcher`
+ * prefixes the command (`ip netns exec <ns>`: a worker on another host, test/helpers/netns.ts);
+ * it must exec node in its place, so the pid, the signals and the IPC channel stay the worker's.
  */
 export async function startWorkerProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
   entry = 'worker/main.ts',
+  launcher: readonly string[] = [],
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const [command, ...args] = [...launcher, process.execPath, '--import', 'tsx', entry];
+  const child = spawn(command!, args, {
     cwd: root,
     env: {
       ...process.env,

@@ -2,6 +2,7 @@
 
 import { currentPrincipal } from '@/lib/auth/guard';
 import { sharedDb } from '@/lib/db/client';
+import { rememberWrite } from '@/lib/db/page-reads';
 import { bulkOnDead, countDeadMatching } from '@/lib/operations/bulk-dead';
 import type { DeadFilter } from '@/lib/operations/dead-filter';
 import { type Refusal, refusalOr } from '../action-refusal';
@@ -66,5 +67,7 @@ export async function bulkAction(
       reason: typeof reason === 'string' ? reason : '',
     }),
   );
-  return r.ok ? { ok: true, ...r.value } : r;
+  if (!r.ok) return r;
+  await rememberWrite();
+  return { ok: true, ...r.value };
 }

@@ -5,14 +5,20 @@ import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect } from 'react';
 import { fetchJson } from '@/app/providers/fetch-json';
 import { usePollInterval, useStream } from '@/app/providers/stream';
+import type { ReadsInfo } from '@/lib/db/read-routing';
 import { DEFAULT_RANGE, isRange, type Range } from '@/lib/overview/ranges';
 import type { Overview } from '@/lib/queries/overview';
+
+/** /api/v1/overview's answer: the overview and where it was read (lib/db/read-routing.ts). */
+type OverviewAnswer = Overview & { reads?: ReadsInfo };
+
 import { PageSkeleton } from '../ui/empty-state';
 import { KpiCards } from './kpi-cards';
 import { LiveStatus } from './live-status';
 import { mergeSeconds } from './merge-seconds';
 import { NoWorkersWarning } from './no-workers';
 import { RangeSwitcher } from './range-switcher';
+import { ReadsNote } from './reads-note';
 import { SubscriptionsTable } from './subscriptions-table';
 import { ThroughputChart } from './throughput-chart';
 import { Card } from './ui';
@@ -33,7 +39,7 @@ export function OverviewDashboard() {
 
   const query = useQuery({
     queryKey: overviewKey(range),
-    queryFn: ({ signal }) => fetchJson<Overview>(`/api/v1/overview?range=${range}`, signal),
+    queryFn: ({ signal }) => fetchJson<OverviewAnswer>(`/api/v1/overview?range=${range}`, signal),
     refetchInterval: poll,
     placeholderData: keepPreviousData,
   });
@@ -42,7 +48,7 @@ export function OverviewDashboard() {
   useEffect(
     () =>
       onActivity((activity) =>
-        queryClient.setQueryData<Overview>(overviewKey('15m'), (old) =>
+        queryClient.setQueryData<OverviewAnswer>(overviewKey('15m'), (old) =>
           old ? mergeSeconds(old, activity) : old,
         ),
       ),
@@ -73,6 +79,7 @@ export function OverviewDashboard() {
       </div>
       {data ? (
         <>
+          <ReadsNote reads={data.reads} />
           <NoWorkersWarning data={data} />
           <KpiCards data={data} />
           <Card title="Throughput" actions={<RangeSwitcher value={range} onChange={setRange} />}>

@@ -2,6 +2,7 @@
 
 import { currentPrincipal } from '@/lib/auth/guard';
 import { sharedDb } from '@/lib/db/client';
+import { rememberWrite } from '@/lib/db/page-reads';
 import { actOnDelivery, isDeliveryAction } from '@/lib/operations/single-delivery';
 import { type Refusal, refusalOr } from '../action-refusal';
 
@@ -29,5 +30,7 @@ export async function deliveryAction(
   const r = await refusalOr(await currentPrincipal(), (me) =>
     actOnDelivery(sharedDb(), me, { action: kind, id, reason: typeof reason === 'string' ? reason : '' }),
   );
-  return r.ok ? { ok: true, message: done[kind] } : r;
+  if (!r.ok) return r;
+  await rememberWrite();
+  return { ok: true, message: done[kind] };
 }

@@ -4,7 +4,7 @@ import { notFound } from 'next/navigation';
 import { DeliveryBlock } from '@/app/_components/timeline/timeline-view';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
-import { sharedReadDb } from '@/lib/db/client';
+import { pageReadDb } from '@/lib/db/page-reads';
 import { deliveries } from '@/lib/db/schema';
 import { pageClock } from '@/lib/lookup/clock';
 import { plural } from '@/lib/lookup/format';
@@ -25,7 +25,7 @@ export default async function DeliveryPage({ params }: { params: Promise<{ id: s
   const me = await guardPage('/deliveries/[id]', `/deliveries/${encodeURIComponent(raw)}`);
   const id = Number(raw);
   if (!Number.isSafeInteger(id) || id < 1) notFound();
-  const db = sharedReadDb();
+  const db = await pageReadDb();
   const [row] = await db
     .select({ eventId: deliveries.eventId })
     .from(deliveries)
@@ -73,7 +73,7 @@ async function Timeline(p: {
   canDiscard: boolean;
   support: boolean;
 }) {
-  const [event] = await loadTimelines(sharedReadDb(), [p.eventId], { mask: p.mask });
+  const [event] = await loadTimelines(await pageReadDb(), [p.eventId], { mask: p.mask });
   const d = event?.deliveries.find((x) => x.id === p.deliveryId);
   if (!d) return null;
   return (

@@ -3,7 +3,7 @@ import { notFound } from 'next/navigation';
 import { EventTimeline } from '@/app/_components/timeline/timeline-view';
 import { guardPage } from '@/lib/auth/guard';
 import { can } from '@/lib/auth/principal';
-import { sharedReadDb } from '@/lib/db/client';
+import { pageReadDb } from '@/lib/db/page-reads';
 import { pageClock } from '@/lib/lookup/clock';
 import { actorView } from '@/lib/operations/single-delivery';
 import { loadTimelines } from '@/lib/queries/lookup';
@@ -17,7 +17,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   const me = await guardPage('/events/[id]', `/events/${encodeURIComponent(raw)}`);
   const id = Number(raw);
   if (!Number.isSafeInteger(id) || id < 1) notFound();
-  const [event] = await loadTimelines(sharedReadDb(), [id], { mask: !can(me, 'read:payloads') });
+  const [event] = await loadTimelines(await pageReadDb(), [id], { mask: !can(me, 'read:payloads') });
   if (!event) notFound();
   return (
     <>
