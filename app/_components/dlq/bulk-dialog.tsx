@@ -1,8 +1,10 @@
 'use client';
 
+import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { plural } from '@/lib/lookup/format';
 import { isEmptyFilter } from '@/lib/operations/dead-filter';
+import { formatCount } from '../overview/format';
 import { buttonClass, ConfirmDialog, inputClass, primaryClass } from '../timeline/confirm-dialog';
 import { formatAbsolute } from '../ui/time-format';
 import { toast } from '../ui/toast';
@@ -54,9 +56,15 @@ function announce(request: BulkRequest, outcome: BulkOutcome) {
   if (request.kind === 'discard') return void toast.success(`${what} discarded`);
   const q = new URLSearchParams({ state: 'pending' });
   if (request.filter.subscription) q.set('subscription', request.filter.subscription);
-  toast.success(`${what} queued for replay`, {
-    action: { label: 'View', onClick: () => window.location.assign(`/events?${q}`) },
-  });
+  // A real link (not a button that navigates): it can be opened in a new tab, and says where it goes.
+  toast.success(
+    <span>
+      {what} queued for replay —{' '}
+      <Link className="font-medium underline" href={`/events?${q}`}>
+        view
+      </Link>
+    </span>,
+  );
 }
 
 /**
@@ -134,7 +142,7 @@ export function BulkDialog({
             </ul>
           </div>
           <p>
-            {count === null ? 'Counting…' : `${count.toLocaleString('en')} dead deliveries match now.`}{' '}
+            {count === null ? 'Counting…' : `${formatCount(count)} dead deliveries match now.`}{' '}
             {request?.kind === 'replay' ? 'Each is sent again; history is kept.' : 'They will never be sent.'}
           </p>
           {!result && (
@@ -146,15 +154,13 @@ export function BulkDialog({
           {running && (
             <p role="status">
               Working…{' '}
-              {progress !== null && count !== null
-                ? `${progress.toLocaleString('en')} of ${count.toLocaleString('en')}`
-                : ''}
+              {progress !== null && count !== null ? `${formatCount(progress)} of ${formatCount(count)}` : ''}
             </p>
           )}
           {result && (
             <p role="status" aria-label="Summary">
               {result.ok
-                ? `${result.done.toLocaleString('en')} ${request?.kind === 'discard' ? 'discarded' : 'replayed'}${result.skipped > 0 ? `, ${result.skipped.toLocaleString('en')} already handled by someone else` : ''}`
+                ? `${formatCount(result.done)} ${request?.kind === 'discard' ? 'discarded' : 'replayed'}${result.skipped > 0 ? `, ${formatCount(result.skipped)} already handled by someone else` : ''}`
                 : result.message}
             </p>
           )}
