@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { CONSOLE_PAGES, openPage, publish, publishKey } from './support/console';
 import { expect, signInAsAdmin, test } from './support/signed-in';
@@ -174,6 +175,39 @@ test('below 1024 px the navigation is a menu', async ({ page }) => {
   await expect(page).toHaveURL(/\/dead-letters$/);
 });
 
+test('on a 390 px phone the header fits: no control overlaps another or leaves the screen', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openPage(page, '/');
+  const boxes = await page.locator('header a, header button, header input').evaluateAll((els) =>
+    els
+      .filter((el) => (el as HTMLElement).offsetParent !== null)
+      .map((el) => {
+        const r = el.getBoundingClientRect();
+        return {
+          name: el.getAttribute('aria-label') || el.textContent?.trim(),
+          left: r.left,
+          right: r.right,
+        };
+      }),
+  );
+  expect(boxes.map((b) => b.name)).toEqual([
+    'Herald',
+    'Main menu',
+    'Look up an order, email, event or key',
+    expect.stringMatching(/^Account menu of /),
+  ]);
+  for (const [i, b] of boxes.entries()) {
+    expect(b.left, `${b.name} on screen`).toBeGreaterThanOrEqual(0);
+    expect(b.right, `${b.name} on screen`).toBeLessThanOrEqual(390);
+    const next = boxes[i + 1];
+    if (next) expect(b.right, `${b.name} clear of ${next.name}`).toBeLessThanOrEqual(next.left);
+  }
+  // The lookup box keeps room to type in.
+  expect((boxes[2]?.right ?? 0) - (boxes[2]?.left ?? 0)).toBeGreaterThanOrEqual(100);
+});
+
 test('the account menu holds the account pages and sign-out', async ({ page }) => {
   await openPage(page, '/');
   await page.getByRole('button', { name: /^Account menu of / }).click();
@@ -293,6 +327,18 @@ test('a payload opens in a side panel: its JSON folds level by level and copies 
   const box = await panel.boundingBox();
   expect(Math.round((box?.x ?? 0) + (box?.width ?? 0))).toBe(1440);
   expect(Math.round(box?.height ?? 0)).toBe(900);
+  // The panel passes axe in both themes, like every page (e2e/axe-accessibility.spec.ts).
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const { violations } = await new AxeBuilder({ page })
+      .include('[role="dialog"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(
+      violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+      colorScheme,
+    ).toEqual([]);
+  }
 
   // Fold and unfold one level; the folded line says what it hides.
   const name = panel.getByText('"Ann Panel"');
@@ -358,8 +404,13 @@ test('a finished replay says so in a toast with a link to what it queued', async
   await page.getByRole('button', { name: 'Replay 1 selected' }).click();
   const dialog = page.getByRole('dialog', { name: 'Replay 1 selected' });
   await dialog.getByRole('button', { name: 'Confirm replay' }).click();
+  await expect(dialog.getByRole('status', { name: 'Summary' })).toHaveText('1 replayed', { timeout: 30_000 });
+  // The toast comes as the dialog closes: under the modal it could not be clicked.
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
   const toast = page.locator('[data-sonner-toast]').filter({ hasText: '1 delivery queued for replay' });
   await expect(toast).toBeVisible();
   await toast.getByRole('link', { name: 'view' }).click();
-  await expect(page).toHaveURL(/\/events\?state=pending&subscription=email$/);
+  await expect(page).toHaveURL(/\/events\?state=pending$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Events' })).toBeVisible();
 });

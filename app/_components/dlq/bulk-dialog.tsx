@@ -49,7 +49,7 @@ async function stillDead(filter: FilterInput): Promise<number | null> {
   }
 }
 
-/** The toast when a bulk action ends: "40 deliveries queued for replay — view". */
+/** The toast after a bulk action: "40 deliveries queued for replay — view". */
 function announce(request: BulkRequest, outcome: BulkOutcome) {
   if (!outcome.ok) return void toast.error(outcome.message);
   const what = plural(outcome.done, 'delivery', 'deliveries');
@@ -94,12 +94,20 @@ export function BulkDialog({
     if (request && !empty) void countMatching(request.filter).then(setCount);
   }, [request, empty]);
 
+  // The toast comes when the dialog closes, not when the action ends: while the modal is open
+  // everything outside it (the toasts too) is inert and hidden from screen readers, so its link
+  // could not be followed.
+  const close = () => {
+    if (request && result) announce(request, result);
+    onClose(result !== null);
+  };
+
   const verb = request?.kind === 'discard' ? 'Discard' : 'Replay';
   const title = request
     ? `${verb} ${request.scope === 'selected' ? `${request.filter.ids?.length ?? 0} selected` : `all ${count ?? '…'} matching`}`
     : '';
   return (
-    <ConfirmDialog open={request !== null} title={title} onClose={() => onClose(result !== null)}>
+    <ConfirmDialog open={request !== null} title={title} onClose={close}>
       {empty ? (
         <p role="alert">
           Refused: the filter is empty. Choose a subscription, a channel, an error, a time window with a start
@@ -126,7 +134,6 @@ export function BulkDialog({
             try {
               const outcome = await bulkAction(request.kind, request.filter, reason);
               setResult(outcome);
-              announce(request, outcome);
             } finally {
               if (poll.current) clearInterval(poll.current);
               setRunning(false);
@@ -165,7 +172,7 @@ export function BulkDialog({
             </p>
           )}
           <div className="flex justify-end gap-2">
-            <button type="button" className={buttonClass} onClick={() => onClose(result !== null)}>
+            <button type="button" className={buttonClass} onClick={close}>
               {result ? 'Close' : 'Cancel'}
             </button>
             {!result && (
