@@ -29,6 +29,17 @@ export default defineConfig({
   retries: process.env.CI ? 1 : 0,
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   timeout: 60_000,
+  // Visual checks (e2e/visual.spec.ts): the pictures live beside the specs, one folder per spec,
+  // with no platform suffix — CI runs on this machine's /usr/bin/chromium, so one set fits both.
+  snapshotPathTemplate: '{testDir}/__screenshots__/{testFileName}/{arg}{ext}',
+  expect: {
+    toHaveScreenshot: {
+      // Up to 1 % of the pixels may differ (antialiasing, a font's hinting); a layout change moves far more.
+      maxDiffPixelRatio: 0.01,
+      animations: 'disabled',
+      caret: 'hide',
+    },
+  },
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: 'retain-on-failure',

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { CONSOLE_PAGES, openPage, publish, publishKey } from './support/console';
 import { expect, signInAsAdmin, test } from './support/signed-in';
@@ -30,13 +31,18 @@ test.beforeAll(async ({ browser, baseURL }) => {
   const event = await (await page.request.get(`/api/v1/events/${eventIds[0]}`)).json();
   deliveryId = (event as { deliveries: { id: number }[] }).deliveries[0]?.id ?? 0;
   // A dead letter for the bulk dialog: the sandbox refuses an inactive address for good.
-  const gone = `gone-${run}@craft.example`;
+  await deadLetter(page, baseURL ?? '', token, `gone-${run}@craft.example`);
+  await context.close();
+});
+
+/** Publishes an email to an address the sandbox refuses for good, and waits for it to die. */
+async function deadLetter(page: Page, origin: string, token: string, to: string): Promise<number> {
   const inactive = await page.request.patch('/api/v1/sandbox', {
-    headers: { origin: baseURL ?? '' },
-    data: { markInactive: gone },
+    headers: { origin },
+    data: { markInactive: to },
   });
   expect(inactive.status(), await inactive.text()).toBe(200);
-  const dead = await publish(page.request, token, 'email.send', { to: gone, subject: 'gone', text: 'gone' });
+  const dead = await publish(page.request, token, 'email.send', { to, subject: 'gone', text: 'gone' });
   await expect
     .poll(
       async () => {
@@ -48,8 +54,8 @@ test.beforeAll(async ({ browser, baseURL }) => {
       { timeout: 30_000 },
     )
     .toBe('dead');
-  await context.close();
-});
+  return dead;
+}
 
 async function expectCentred(page: Page, name: string | RegExp) {
   const dialog = page.getByRole('dialog', { name });
@@ -169,6 +175,39 @@ test('below 1024 px the navigation is a menu', async ({ page }) => {
   await expect(page).toHaveURL(/\/dead-letters$/);
 });
 
+test('on a 390 px phone the header fits: no control overlaps another or leaves the screen', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openPage(page, '/');
+  const boxes = await page.locator('header a, header button, header input').evaluateAll((els) =>
+    els
+      .filter((el) => (el as HTMLElement).offsetParent !== null)
+      .map((el) => {
+        const r = el.getBoundingClientRect();
+        return {
+          name: el.getAttribute('aria-label') || el.textContent?.trim(),
+          left: r.left,
+          right: r.right,
+        };
+      }),
+  );
+  expect(boxes.map((b) => b.name)).toEqual([
+    'Herald',
+    'Main menu',
+    'Look up an order, email, event or key',
+    expect.stringMatching(/^Account menu of /),
+  ]);
+  for (const [i, b] of boxes.entries()) {
+    expect(b.left, `${b.name} on screen`).toBeGreaterThanOrEqual(0);
+    expect(b.right, `${b.name} on screen`).toBeLessThanOrEqual(390);
+    const next = boxes[i + 1];
+    if (next) expect(b.right, `${b.name} clear of ${next.name}`).toBeLessThanOrEqual(next.left);
+  }
+  // The lookup box keeps room to type in.
+  expect((boxes[2]?.right ?? 0) - (boxes[2]?.left ?? 0)).toBeGreaterThanOrEqual(100);
+});
+
 test('the account menu holds the account pages and sign-out', async ({ page }) => {
   await openPage(page, '/');
   await page.getByRole('button', { name: /^Account menu of / }).click();
@@ -262,4 +301,116 @@ test('counts read as words: no "(s)" on any page', async ({ page }) => {
     // Our own words only: provider error texts quoted on the page ("recipient(s)") are theirs.
     expect(text, path).not.toMatch(/\b(event|attempt|deliver(y|ie)|item|key|subscription)\(s\)/);
   }
+});
+
+test('a payload opens in a side panel: its JSON folds level by level and copies as stored', async ({
+  page,
+  baseURL,
+}) => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const token = await publishKey(page.request, baseURL ?? '', 'e2e-craft-panel');
+  const payload = {
+    orderId: `panel-${run}`,
+    customer: { email: 'panel@craft.example', name: 'Ann Panel' },
+    total: 42.5,
+    currency: 'EUR',
+    items: [{ name: 'Lamp', quantity: 2, price: 21.25 }],
+  };
+  const id = await publish(page.request, token, 'order.approved', payload, `panel:${run}`);
+  await openPage(page, `/events?key=panel:${run}`);
+  const opener = page.getByRole('button', { name: `Payload of event ${id}` });
+  await opener.click();
+  const panel = page.getByRole('dialog', { name: new RegExp(`^Payload of event ${id}\\b`) });
+  await expect(panel).toBeVisible();
+  // A side panel: against the right edge, the viewport's full height.
+  const box = await panel.boundingBox();
+  expect(Math.round((box?.x ?? 0) + (box?.width ?? 0))).toBe(1440);
+  expect(Math.round(box?.height ?? 0)).toBe(900);
+  // The panel passes axe in both themes, like every page (e2e/axe-accessibility.spec.ts).
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const { violations } = await new AxeBuilder({ page })
+      .include('[role="dialog"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(
+      violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+      colorScheme,
+    ).toEqual([]);
+  }
+
+  // Fold and unfold one level; the folded line says what it hides.
+  const name = panel.getByText('"Ann Panel"');
+  await expect(name).toBeVisible();
+  const customer = panel.locator('summary', { hasText: '"customer"' });
+  await customer.click();
+  await expect(name).toBeHidden();
+  await expect(customer).toHaveText(/"customer": \{\s*2 keys \}/);
+  await expect(panel.getByText('"Lamp"')).toBeVisible();
+  await customer.click();
+  await expect(name).toBeVisible();
+
+  await panel.getByRole('button', { name: 'Copy JSON' }).click();
+  await expect(panel.getByRole('status')).toHaveText('Copied');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(JSON.parse(copied)).toEqual(payload);
+
+  await expectFocusTrapped(page, new RegExp(`^Payload of event ${id}\\b`));
+  await expect(opener).toBeFocused();
+});
+
+test('the row selected with j stays selected when a live update adds a row above it', async ({
+  page,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const origin = baseURL ?? '';
+  const token = await publishKey(page.request, origin, 'e2e-craft-select');
+  await deadLetter(page, origin, token, `select-a-${run}@craft.example`);
+  await deadLetter(page, origin, token, `select-b-${run}@craft.example`);
+  await openPage(page, '/dead-letters?subscription=email');
+  const rows = page
+    .getByRole('table', { name: 'Dead deliveries, newest first' })
+    .locator('tbody tr[data-href]');
+  await expect(rows.nth(2)).toBeVisible();
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await expect(async () => {
+    await page.keyboard.press('j');
+    await expect(rows.first()).toHaveAttribute('aria-selected', 'true', { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  await page.keyboard.press('j');
+  const chosen = await rows.nth(1).getAttribute('data-href');
+  const below = await rows.nth(2).getAttribute('data-href');
+  const top = await rows.first().getAttribute('data-href');
+  await expect(page.locator(`tr[data-href="${chosen}"]`)).toHaveAttribute('aria-selected', 'true');
+
+  // A new dead letter arrives; the page's live refresh (every 5 s) puts it on top.
+  await deadLetter(page, origin, token, `select-c-${run}@craft.example`);
+  await expect(rows.first()).not.toHaveAttribute('data-href', top ?? '', { timeout: 30_000 });
+  await expect(page.locator(`tr[data-href="${chosen}"]`)).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('tr[aria-selected="true"]')).toHaveCount(1);
+  // And j moves on from the chosen row, not from where it used to be.
+  await page.keyboard.press('j');
+  await expect(page.locator(`tr[data-href="${below}"]`)).toHaveAttribute('aria-selected', 'true');
+});
+
+test('a finished replay says so in a toast with a link to what it queued', async ({ page }) => {
+  await openPage(page, '/dead-letters?subscription=email');
+  await page
+    .getByRole('checkbox', { name: /^Select delivery \d+$/ })
+    .first()
+    .check();
+  await page.getByRole('button', { name: 'Replay 1 selected' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Replay 1 selected' });
+  await dialog.getByRole('button', { name: 'Confirm replay' }).click();
+  await expect(dialog.getByRole('status', { name: 'Summary' })).toHaveText('1 replayed', { timeout: 30_000 });
+  // The toast comes as the dialog closes: under the modal it could not be clicked.
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  const toast = page.locator('[data-sonner-toast]').filter({ hasText: '1 delivery queued for replay' });
+  await expect(toast).toBeVisible();
+  await toast.getByRole('link', { name: 'view' }).click();
+  await expect(page).toHaveURL(/\/events\?state=pending$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Events' })).toBeVisible();
 });

@@ -185,8 +185,12 @@ test('500 dead across two errors → replay all matching the outage → exactly 
   await expect(page.getByRole('link', { name: new RegExp(`^Show ${OUTAGE} dead of `) })).toHaveCount(0);
 
   // ── One audit entry, with the filter and the count. ──
+  // (Other specs replay on the shared server too: count the entries for this subscription.)
   await page.goto('/audit?action=delivery.bulk_replay');
-  const entries = page.getByRole('row').filter({ hasText: 'delivery.bulk_replay' });
+  const entries = page
+    .getByRole('row')
+    .filter({ hasText: 'delivery.bulk_replay' })
+    .filter({ hasText: `"subscription":"${SUBSCRIPTION}"` });
   await expect(entries).toHaveCount(1);
   await expect(entries).toContainText(REASON);
   await expect(entries).toContainText(`"matched":${OUTAGE}`);
@@ -194,7 +198,9 @@ test('500 dead across two errors → replay all matching the outage → exactly 
   await expect(entries).toContainText(`"subscription":"${SUBSCRIPTION}"`);
   await expect(entries).toContainText('"errorContains":"');
   const { rows } = await pool.query<{ details: { filter: { errorContains?: string }; matched: number } }>(
-    `SELECT details FROM herald.audit_log WHERE action = 'delivery.bulk_replay'`,
+    `SELECT details FROM herald.audit_log
+      WHERE action = 'delivery.bulk_replay' AND details -> 'filter' ->> 'subscription' = $1`,
+    [SUBSCRIPTION],
   );
   expect(rows).toHaveLength(1);
   expect(outageError(1)).toContain(rows[0]!.details.filter.errorContains);

@@ -20,7 +20,7 @@ export function SearchBox() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   return (
-    <search className="ml-auto min-w-0">
+    <search className="ml-auto min-w-0 flex-1 sm:flex-none">
       <form action="/lookup" method="get">
         <input
           ref={ref}
@@ -29,7 +29,7 @@ export function SearchBox() {
           aria-label="Look up an order, email, event or key"
           placeholder="Look up… (press /)"
           aria-keyshortcuts="/"
-          className="w-36 rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm placeholder:text-zinc-500 sm:w-48 xl:w-64 dark:border-zinc-700 dark:bg-zinc-900 dark:placeholder:text-zinc-400"
+          className="w-full rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm placeholder:text-zinc-500 sm:w-48 xl:w-64 dark:border-zinc-700 dark:bg-zinc-900 dark:placeholder:text-zinc-400"
         />
       </form>
     </search>

@@ -17,7 +17,11 @@ export function UserMenu({ name, role, admin }: { name: string; role: string; ad
       label={`Account menu of ${name}`}
       trigger={
         <Button variant="ghost" className="max-w-40">
-          <span className="truncate">{name}</span>
+          {/* On a phone the name would push the lookup box over it: a person icon says "account". */}
+          <svg aria-hidden viewBox="0 0 16 16" className="h-4 w-4 shrink-0 sm:hidden" fill="currentColor">
+            <path d="M8 8a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm-5.5 6c0-2.5 2.5-4.5 5.5-4.5s5.5 2 5.5 4.5z" />
+          </svg>
+          <span className="hidden truncate sm:inline">{name}</span>
           <svg aria-hidden viewBox="0 0 16 16" className="h-3 w-3 shrink-0" fill="currentColor">
             <path d="M4 6l4 4 4-4z" />
           </svg>

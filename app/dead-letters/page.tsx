@@ -7,6 +7,7 @@ import { Section } from '@/app/_components/section';
 import { buttonClass, inputClass } from '@/app/_components/ui/button';
 import { EmptyState } from '@/app/_components/ui/empty-state';
 import { Table, Td, Th } from '@/app/_components/ui/table';
+import { toWire } from '@/app/_components/ui/time-format';
 import { Truncated } from '@/app/_components/ui/tooltip';
 import { guardPage } from '@/lib/auth/guard';
 import { maskedFilterMessage, maskedFiltersIn } from '@/lib/auth/masked-filters';
@@ -72,7 +73,7 @@ export default async function DeadLettersPage({ searchParams }: { searchParams: 
     error: filter.errorContains,
     window: filter.window,
   };
-  const rows: DeadRowView[] = page.items.map((r) => ({ ...r, finishedAt: r.finishedAt.toISOString() }));
+  const rows: DeadRowView[] = page.items.map((r) => ({ ...r, finishedAt: toWire(r.finishedAt) }));
   return (
     <>
       <h1 className="mb-3 text-xl font-semibold tracking-tight">Dead letters</h1>

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { PayloadPanel } from '@/app/_components/payload/payload-panel';
 import { StateBadge } from '@/app/_components/ui/badge';
 import { buttonClass, inputClass } from '@/app/_components/ui/button';
 import { EmptyState } from '@/app/_components/ui/empty-state';
@@ -214,7 +215,12 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
                     </span>
                   </Td>
                   <Td className="font-mono text-xs text-zinc-600 dark:text-zinc-400">
-                    <Truncated text={JSON.stringify(e.payload)} />
+                    <PayloadPanel
+                      eventId={e.id}
+                      channel={e.channel}
+                      payload={e.payload}
+                      preview={JSON.stringify(e.payload)}
+                    />
                   </Td>
                 </tr>
               ))}

@@ -1,8 +1,10 @@
 'use client';
 
+import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { plural } from '@/lib/lookup/format';
 import { isEmptyFilter } from '@/lib/operations/dead-filter';
+import { formatCount } from '../overview/format';
 import { buttonClass, ConfirmDialog, inputClass, primaryClass } from '../timeline/confirm-dialog';
 import { formatAbsolute } from '../ui/time-format';
 import { toast } from '../ui/toast';
@@ -47,16 +49,22 @@ async function stillDead(filter: FilterInput): Promise<number | null> {
   }
 }
 
-/** The toast when a bulk action ends: "40 deliveries queued for replay — view". */
+/** The toast after a bulk action: "40 deliveries queued for replay — view". */
 function announce(request: BulkRequest, outcome: BulkOutcome) {
   if (!outcome.ok) return void toast.error(outcome.message);
   const what = plural(outcome.done, 'delivery', 'deliveries');
   if (request.kind === 'discard') return void toast.success(`${what} discarded`);
   const q = new URLSearchParams({ state: 'pending' });
   if (request.filter.subscription) q.set('subscription', request.filter.subscription);
-  toast.success(`${what} queued for replay`, {
-    action: { label: 'View', onClick: () => window.location.assign(`/events?${q}`) },
-  });
+  // A real link (not a button that navigates): it can be opened in a new tab, and says where it goes.
+  toast.success(
+    <span>
+      {what} queued for replay —{' '}
+      <Link className="font-medium underline" href={`/events?${q}`}>
+        view
+      </Link>
+    </span>,
+  );
 }
 
 /**
@@ -86,12 +94,20 @@ export function BulkDialog({
     if (request && !empty) void countMatching(request.filter).then(setCount);
   }, [request, empty]);
 
+  // The toast comes when the dialog closes, not when the action ends: while the modal is open
+  // everything outside it (the toasts too) is inert and hidden from screen readers, so its link
+  // could not be followed.
+  const close = () => {
+    if (request && result) announce(request, result);
+    onClose(result !== null);
+  };
+
   const verb = request?.kind === 'discard' ? 'Discard' : 'Replay';
   const title = request
     ? `${verb} ${request.scope === 'selected' ? `${request.filter.ids?.length ?? 0} selected` : `all ${count ?? '…'} matching`}`
     : '';
   return (
-    <ConfirmDialog open={request !== null} title={title} onClose={() => onClose(result !== null)}>
+    <ConfirmDialog open={request !== null} title={title} onClose={close}>
       {empty ? (
         <p role="alert">
           Refused: the filter is empty. Choose a subscription, a channel, an error, a time window with a start
@@ -118,7 +134,6 @@ export function BulkDialog({
             try {
               const outcome = await bulkAction(request.kind, request.filter, reason);
               setResult(outcome);
-              announce(request, outcome);
             } finally {
               if (poll.current) clearInterval(poll.current);
               setRunning(false);
@@ -134,7 +149,7 @@ export function BulkDialog({
             </ul>
           </div>
           <p>
-            {count === null ? 'Counting…' : `${count.toLocaleString('en')} dead deliveries match now.`}{' '}
+            {count === null ? 'Counting…' : `${formatCount(count)} dead deliveries match now.`}{' '}
             {request?.kind === 'replay' ? 'Each is sent again; history is kept.' : 'They will never be sent.'}
           </p>
           {!result && (
@@ -146,20 +161,18 @@ export function BulkDialog({
           {running && (
             <p role="status">
               Working…{' '}
-              {progress !== null && count !== null
-                ? `${progress.toLocaleString('en')} of ${count.toLocaleString('en')}`
-                : ''}
+              {progress !== null && count !== null ? `${formatCount(progress)} of ${formatCount(count)}` : ''}
             </p>
           )}
           {result && (
             <p role="status" aria-label="Summary">
               {result.ok
-                ? `${result.done.toLocaleString('en')} ${request?.kind === 'discard' ? 'discarded' : 'replayed'}${result.skipped > 0 ? `, ${result.skipped.toLocaleString('en')} already handled by someone else` : ''}`
+                ? `${formatCount(result.done)} ${request?.kind === 'discard' ? 'discarded' : 'replayed'}${result.skipped > 0 ? `, ${formatCount(result.skipped)} already handled by someone else` : ''}`
                 : result.message}
             </p>
           )}
           <div className="flex justify-end gap-2">
-            <button type="button" className={buttonClass} onClick={() => onClose(result !== null)}>
+            <button type="button" className={buttonClass} onClick={close}>
               {result ? 'Close' : 'Cancel'}
             </button>
             {!result && (

@@ -8,6 +8,7 @@ import { buttonClass } from '../ui/button';
 import { RowKeys } from '../ui/row-keys';
 import { rowClass, Table, Td, Th } from '../ui/table';
 import { Time } from '../ui/time';
+import { toWire } from '../ui/time-format';
 import { Truncated } from '../ui/tooltip';
 import type { FilterInput } from './actions';
 import { BulkDialog, type BulkRequest } from './bulk-dialog';
@@ -45,7 +46,7 @@ function frozen(f: PageFilter): FilterInput {
   if (isWindow(window)) return { ...rest, ...freeze(window) };
   // Nothing chosen stays empty, so the dialog (and the server) refuse it.
   if (!Object.values(rest).some(Boolean)) return {};
-  return { ...rest, until: new Date().toISOString() };
+  return { ...rest, until: toWire(new Date()) };
 }
 
 export function DeadTable({

@@ -1,3 +1,5 @@
+import { toWire } from '../ui/time-format';
+
 /** Relative windows of the dead-letter filter; frozen to absolute times when a bulk action is confirmed. */
 export const windows = {
   '15m': 15 * 60_000,
@@ -13,5 +15,5 @@ export function isWindow(v: string | undefined): v is WindowName {
 
 /** The window as it stands right now: `since` its start, `until` now (later deaths excluded). */
 export function freeze(name: WindowName, now = new Date()): { since: string; until: string } {
-  return { since: new Date(now.getTime() - windows[name]).toISOString(), until: now.toISOString() };
+  return { since: toWire(now.getTime() - windows[name]), until: toWire(now) };
 }

@@ -64,9 +64,18 @@ export function formatRelative(value: TimeInput, now: Date | number): string | n
   return diff >= 0 ? `${text} ago` : `in ${text}`;
 }
 
+/**
+ * ISO 8601 ("2026-12-02T16:52:48.708Z") for machines only: URLs, request bodies, props sent to
+ * the browser and `<time dateTime>`. Never shown to a reader; test/date-formatting.test.ts keeps
+ * every other page off `toISOString` and the locale formatters.
+ */
+export function toWire(value: TimeInput): string {
+  return toDate(value).toISOString();
+}
+
 /** "2026-12-02 16:52:48.708 UTC": exact, for tooltips and copies. */
 export function formatUtc(value: TimeInput): string {
-  return `${toDate(value).toISOString().replace('T', ' ').replace('Z', '')} UTC`;
+  return `${toWire(value).replace('T', ' ').replace('Z', '')} UTC`;
 }
 
 /** The chart axis: "16:52:48", "16:52", or "Wed 16:52" for spans over two days; 24-hour, the reader's zone. */

@@ -8,6 +8,7 @@ import {
   readerTimeZone,
   type TimeInput,
   toDate,
+  toWire,
 } from './time-format';
 import { Tooltip } from './tooltip';
 
@@ -67,7 +68,7 @@ export function Time({
   const text = relative ?? local;
   return (
     <Tooltip content={`${formatUtc(d)}${hydrated ? `\n${formatAbsolute(d)} (${readerTimeZone()})` : ''}`}>
-      <time dateTime={d.toISOString()} className={`whitespace-nowrap tabular-nums ${className}`}>
+      <time dateTime={toWire(d)} className={`whitespace-nowrap tabular-nums ${className}`}>
         {text}
       </time>
     </Tooltip>
