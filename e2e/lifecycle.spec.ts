@@ -6,9 +6,9 @@ import pg from 'pg';
 import { HeraldProcess, taggedProcesses } from './support/herald-process';
 import { isolate } from './support/isolated';
 
-// Beside the webServer's Herald on 3100; reuses its production build instead of building again.
-const PORT = 3101;
-const READY = /Herald is running at http:\/\/localhost:3101/;
+// Beside the webServer's Herald (HERALD_E2E_PORT, 3100); reuses its production build instead of building again.
+const PORT = Number(process.env.HERALD_E2E_PORT || 3100) + 1;
+const READY = new RegExp(`Herald is running at http://localhost:${PORT}`);
 
 /** The database the running Herald uses: DATABASE_URL, or the embedded server it printed. */
 async function databaseOf(herald: HeraldProcess, external: string | undefined, dataDir: string) {

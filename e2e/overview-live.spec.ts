@@ -12,12 +12,12 @@ import { HeraldProcess, taggedProcesses } from './support/herald-process';
 import { type Isolated, isolate } from './support/isolated';
 
 /**
- * The live overview against a Herald of its own (port 3102, beside the shared one on 3100), so
+ * The live overview against a Herald of its own (HERALD_E2E_PORT + 2, beside the shared one), so
  * the test may stop its worker and restart its server. Email goes to a stand-in Postmark here
  * that accepts every address except `reject+…@example.com`, which it answers like Postmark
  * does for an inactive recipient (422, ErrorCode 406: permanent, so those deliveries die).
  */
-const PORT = 3102;
+const PORT = Number(process.env.HERALD_E2E_PORT || 3100) + 2;
 const BASE = `http://127.0.0.1:${PORT}`;
 const READY = new RegExp(`Herald is running at http://localhost:${PORT}`);
 const EMAIL = 'e2e-operator@example.com';
