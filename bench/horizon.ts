@@ -29,6 +29,7 @@ import { subscriptionsFor } from '../lib/subscriptions/define';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
 import { Worker } from '../worker/worker';
 import {
+  adminQuery,
   flag,
   fmt,
   numberFlag,
@@ -528,12 +529,19 @@ async function main() {
   const started = Date.now();
   const server = await openServer();
   const results: RunResult[] = [];
+  // Off on the reference server (docs/BENCHMARKS.md): then only Herald's own drain VACUUM
+  // (worker/drain-vacuum.ts) removes dead rows after the hold, and nothing removes graphile's.
+  const [settings] = await adminQuery<{ autovacuum: string }>(
+    server.url,
+    "SELECT current_setting('autovacuum') AS autovacuum",
+  );
+  const autovacuum = settings?.autovacuum ?? '?';
   const claimIndexes = new Map<string, string>();
   try {
     console.log(
       `bench:horizon on PostgreSQL ${server.version} (${server.label}); rates ${RATES.join(', ')}/s; ` +
         `${BEFORE_S} s before, ${HOLD_S} s held snapshot, ${AFTER_S} s after, ${INTERVAL_S} s intervals; ` +
-        `concurrency ${CONCURRENCY}; load average ${loadAverage()}\n`,
+        `concurrency ${CONCURRENCY}; autovacuum ${autovacuum}; load average ${loadAverage()}\n`,
     );
     const all: [() => System, string][] = [
       [herald, 'herald'],
@@ -622,6 +630,7 @@ async function main() {
       afterS: AFTER_S,
       intervalS: INTERVAL_S,
       concurrency: CONCURRENCY,
+      autovacuum,
       handler: 'official postmark client → local stand-in, one email per delivery/job',
       seconds: round((Date.now() - started) / 1000, 1),
       cores: os.cpus().length,
