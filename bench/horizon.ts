@@ -60,7 +60,8 @@ const CONCURRENCY = 10;
 /** Publishes in flight at once; a publisher slower than the rate shows as fewer sent, not a pile-up. */
 const MAX_IN_FLIGHT = 16;
 const ONLY = flag('only');
-const DRAIN_TIMEOUT_MS = 60_000;
+/** How long the backlog of a hold may take to drain once the stream stops. */
+const DRAIN_TIMEOUT_MS = 180_000;
 
 // ------------------------------------------------------------------------------------ recorder
 
@@ -102,6 +103,8 @@ interface System {
   publish(n: number): Promise<void>;
   /** EXPLAIN (ANALYZE, BUFFERS) of the claim's row search, if this system has one to show. */
   explainClaim?: string[];
+  /** Counts what is still queued (not yet delivered), so a late email is told from a lost one. */
+  queuedSql: string;
   stop(): Promise<void>;
 }
 
@@ -122,6 +125,7 @@ function herald(): System {
     schema: 'herald',
     queueTable: 'deliveries',
     claimIndex: 'deliveries_runnable',
+    queuedSql: "SELECT count(*)::int AS n FROM herald.deliveries WHERE state IN ('pending', 'running')",
     // The row search of herald.claim_many (sql/functions/claim_many.sql) with its settings; the
     // rows it locks are released by the rollback, and SKIP LOCKED makes the worker step past them.
     explainClaim: [
@@ -197,6 +201,8 @@ function graphile(): System {
     queueTable: '_private_jobs',
     // get_jobs (graphile-worker 0.17, sql/000011.sql): available jobs by priority, run_at, id.
     claimIndex: 'jobs_main_index',
+    // graphile-worker deletes a job when it succeeds: what is left is queued (or failed).
+    queuedSql: 'SELECT count(*)::int AS n FROM graphile_worker._private_jobs',
     async setup(dbUrl, rec, pm) {
       url = dbUrl;
       recorder = rec;
@@ -330,7 +336,10 @@ interface RunResult {
   rate: number;
   intervals: IntervalResult[];
   duplicates: number;
+  /** Published, not accepted by the end, and no longer queued: lost. */
   lost: number;
+  /** Published, not accepted by the end of the drain wait, still queued: late, not lost. */
+  stillQueued: number;
   plans: { before?: string[]; endOfHold?: string[] };
   error?: string;
 }
@@ -353,7 +362,15 @@ function intervals(): Interval[] {
 }
 
 async function measure(server: Server, system: System, rate: number, suffix: string): Promise<RunResult> {
-  const result: RunResult = { system: system.name, rate, intervals: [], duplicates: 0, lost: 0, plans: {} };
+  const result: RunResult = {
+    system: system.name,
+    rate,
+    intervals: [],
+    duplicates: 0,
+    lost: 0,
+    stillQueued: 0,
+    plans: {},
+  };
   const url = await server.createDatabase(suffix);
   const total = WARMUP_S + BEFORE_S + HOLD_S + AFTER_S;
   const recorder = new Recorder(Math.ceil(total * rate) + 1);
@@ -443,7 +460,9 @@ async function measure(server: Server, system: System, rate: number, suffix: str
       summarise(s.interval, s.stats, s.previous, recorder, start, true, system.claimIndex),
     );
     result.duplicates = recorder.duplicates;
-    result.lost = published - recorder.acceptedCount;
+    const queued = await observer.query<{ n: number }>(system.queuedSql);
+    result.stillQueued = queued.rows[0]?.n ?? 0;
+    result.lost = Math.max(0, published - recorder.acceptedCount - result.stillQueued);
     if (publishErrors > 0) result.error = `${publishErrors} publishes failed`;
   } catch (error) {
     result.error = error instanceof Error ? error.message : String(error);
@@ -558,7 +577,7 @@ async function main() {
         console.log(
           r.error
             ? `  FAILED: ${r.error}`
-            : `  p99 end of hold ÷ before ×${fmt(holdGrowth(r), 2)}; ${r.lost} lost, ${r.duplicates} duplicates`,
+            : `  p99 end of hold ÷ before ×${fmt(holdGrowth(r), 2)}; ${r.lost} lost, ${r.stillQueued} still queued ${DRAIN_TIMEOUT_MS / 1000} s after the stream, ${r.duplicates} duplicates`,
         );
       }
     }
@@ -639,6 +658,7 @@ async function main() {
         system: r.system,
         rate: r.rate,
         lost: r.lost,
+        stillQueued: r.stillQueued,
         duplicates: r.duplicates,
         intervals: r.intervals.map((i) => ({
           phase: i.phase,
