@@ -247,6 +247,9 @@ interface TableStats {
   queueDead: number;
   updates: number;
   hotUpdates: number;
+  /** Sequential scans of the queue table and the rows they read (cumulative): a plan without the index. */
+  seqScans: number;
+  seqRead: number;
   /** Per index of the queue table: scans and entries read (cumulative). */
   indexes: Map<string, { scans: number; read: number; bytes: number }>;
   /** Age in transactions of the oldest snapshot in this database (the held one, during the hold). */
@@ -254,8 +257,16 @@ interface TableStats {
 }
 
 async function tableStats(client: pg.Client, system: System): Promise<TableStats> {
-  const tables = await client.query<{ relname: string; dead: string; upd: string; hot: string }>(
-    `SELECT relname, n_dead_tup AS dead, n_tup_upd AS upd, n_tup_hot_upd AS hot
+  const tables = await client.query<{
+    relname: string;
+    dead: string;
+    upd: string;
+    hot: string;
+    seq: string;
+    seqread: string;
+  }>(
+    `SELECT relname, n_dead_tup AS dead, n_tup_upd AS upd, n_tup_hot_upd AS hot,
+            seq_scan AS seq, seq_tup_read AS seqread
      FROM pg_stat_user_tables WHERE schemaname = $1`,
     [system.schema],
   );
@@ -274,6 +285,8 @@ async function tableStats(client: pg.Client, system: System): Promise<TableStats
     queueDead: Number(queue?.dead ?? 0),
     updates: Number(queue?.upd ?? 0),
     hotUpdates: Number(queue?.hot ?? 0),
+    seqScans: Number(queue?.seq ?? 0),
+    seqRead: Number(queue?.seqread ?? 0),
     indexes: new Map(
       indexes.rows.map((i) => [
         i.name,
@@ -328,6 +341,9 @@ interface IntervalResult {
   indexMb: number;
   /** Every index of the queue table: entries read per scan in this interval. */
   perIndex: Record<string, number>;
+  /** Sequential scans of the queue table in this interval, and rows read per scan. */
+  seqScans: number;
+  seqRowsPerScan: number;
   hotPercent: number;
 }
 
@@ -526,6 +542,11 @@ function summarise(
     entriesPerScan: perIndex[claimIndex] ?? Number.NaN,
     indexMb: (stats.indexes.get(claimIndex)?.bytes ?? Number.NaN) / 2 ** 20,
     perIndex,
+    seqScans: stats.seqScans - previous.seqScans,
+    seqRowsPerScan:
+      stats.seqScans > previous.seqScans
+        ? (stats.seqRead - previous.seqRead) / (stats.seqScans - previous.seqScans)
+        : Number.NaN,
     hotPercent: updates > 0 ? ((stats.hotUpdates - previous.hotUpdates) / updates) * 100 : Number.NaN,
   };
 }
@@ -673,6 +694,8 @@ async function main() {
           claimIndexEntriesPerScan: round(i.entriesPerScan, 1),
           claimIndexMb: round(i.indexMb, 1),
           entriesPerScanByIndex: i.perIndex,
+          seqScans: i.seqScans,
+          seqRowsPerScan: round(i.seqRowsPerScan, 1),
           hotPercent: round(i.hotPercent, 0),
         })),
         ...(r.error ? { error: r.error } : {}),
