@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher } from '../lib/publish';
+import { subscriptionsFor } from '../lib/subscriptions/define';
+import { ProviderUnavailableError } from '../lib/subscriptions/errors';
 import type { Worker } from '../worker/worker';
 import { batchRecorder } from './fixtures/batch-subscriptions';
 import { testChannels } from './fixtures/channels';
@@ -135,6 +137,61 @@ describe('a batch handler in a worker', () => {
     expect(attempts.filter((a) => a.attempt === 1).map((a) => [a.outcome, a.error_code])).toEqual(
       Array(5).fill(['failed', 'timeout']),
     );
+  });
+});
+
+describe('a batch call the provider refuses as a whole (it is down)', () => {
+  it('counts each delivery toward the circuit breaker, which holds them all without spending attempts', async () => {
+    let down = true;
+    const calls: number[] = [];
+    const provider = subscriptionsFor(testChannels)({
+      name: 'batch-provider',
+      channel: 'test.other',
+      retry: { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      circuit: { failures: 5, windowMs: 60_000, probeMs: 300, probeMaxMs: 1_000, releasePerSecond: 1_000 },
+      batch: {
+        size: 50,
+        handler: async (items) => {
+          calls.push(items.length);
+          if (down)
+            throw new ProviderUnavailableError('Postmark is down for maintenance', { code: 'postmark_100' });
+          return items.map(() => ({ result: 'sent' }));
+        },
+      },
+    });
+    worker = inProcessWorker(t, [provider]);
+    await worker.start();
+    const events = await publishMany(
+      t.db,
+      Array.from({ length: 20 }, (_, n) => ({ channel: 'test.other' as const, payload: { n } })),
+    );
+    const ids = events.map((e) => e.id);
+    const held = await waitFor('the circuit to open', async () => {
+      const [c] = await t.query<{ state: string; failures: number }>(
+        `SELECT state, failures FROM herald.circuits WHERE subscription = 'batch-provider'`,
+      );
+      return c?.state === 'open' ? c : undefined;
+    });
+    expect(held.failures).toBeGreaterThanOrEqual(20); // one failed call, twenty deliveries counted
+    down = false;
+    const rows = await waitFor('every delivery sent after the outage', async () => {
+      const r = await t.query<{ state: string; attempts: number; spent: number }>(
+        `SELECT state, attempts, attempts - attempts_before_replay AS spent FROM herald.deliveries
+         WHERE event_id = ANY($1) AND subscription = 'batch-provider'`,
+        [ids],
+      );
+      return r.length === 20 && r.every((d) => d.state === 'succeeded') ? r : undefined;
+    });
+    // Held, not failed: the outage spent none of their retry budget, only the sending attempt counts.
+    expect(rows.every((d) => d.spent === 1)).toBe(true);
+    const failed = await t.query<{ next_run_at: Date | null }>(
+      `SELECT a.next_run_at FROM herald.attempts a JOIN herald.deliveries d ON d.id = a.delivery_id
+       WHERE d.event_id = ANY($1) AND d.subscription = 'batch-provider' AND a.outcome = 'failed'`,
+      [ids],
+    );
+    expect(failed.length).toBeGreaterThanOrEqual(20);
+    expect(failed.every((a) => a.next_run_at === null)).toBe(true);
+    expect(calls[0]).toBe(20);
   });
 });
 
