@@ -45,6 +45,11 @@ const HERALD_UNBATCHED_CONCURRENCY = (flag('herald-unbatched-concurrency') ?? (Q
   .map((v) => Number.parseInt(v, 10))
   .filter((v) => Number.isInteger(v) && v > 0);
 const DELAY_MS = Number(flag('delay-ms') ?? 0);
+/** `--only herald_batched,graphile_c20_lq`: a subset by key prefix, for profiling. */
+const ONLY = flag('only')
+  ?.split(',')
+  .map((v) => v.trim())
+  .filter(Boolean);
 const DRAIN_TIMEOUT_MS = numberFlag('drain-timeout-s', 300) * 1000;
 const INSERT_BATCH = 1_000;
 const FROM = 'Shop <shop@example.com>';
@@ -354,7 +359,8 @@ async function main() {
     herald(true),
     ...HERALD_UNBATCHED_CONCURRENCY.map((c) => herald(false, c)),
     ...GRAPHILE_CONCURRENCY.flatMap((c) => [graphile(c, false), graphile(c, true)]),
-  ];
+  ].filter((s) => ONLY === undefined || ONLY.some((o) => s.key.startsWith(o)));
+  if (systems.length === 0) throw new Error('--only matched no system');
   const server = await openServer();
   const standIn = await StandIn.start();
   const rounds: Result[] = [];
@@ -406,10 +412,8 @@ async function main() {
       [...new Set(rounds.map((r) => r.round))].map((roundNo) => {
         const inRound = rounds.filter((r) => r.round === roundNo && !r.error);
         const herald = inRound.find((r) => r.key === key)?.emailsPerSec ?? Number.NaN;
-        const best = Math.max(
-          ...inRound.filter((r) => r.key.startsWith('graphile')).map((r) => r.emailsPerSec),
-        );
-        return herald / best;
+        const peers = inRound.filter((r) => r.key.startsWith('graphile')).map((r) => r.emailsPerSec);
+        return peers.length === 0 ? Number.NaN : herald / Math.max(...peers);
       }),
     );
   const ratios = Object.fromEntries(
