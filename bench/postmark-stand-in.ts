@@ -10,13 +10,14 @@
  * can tell lost and duplicated emails apart, and keeps the time of the first and last accept on
  * the clock the parent shares (performance.timeOrigin + performance.now(), epoch ms).
  *
- * IPC: parent → { type: 'reset', size } | { type: 'stats' }; child → { type: 'listening', port } |
- * { type: 'reset-done' } | { type: 'stats', … }.
+ * IPC: parent → { type: 'reset', size } | { type: 'stats' } | { type: 'latency-start', startAt,
+ * bucketMs } | { type: 'latency' }; child → { type: 'listening', port } | { type: 'reset-done' } |
+ * { type: 'stats', … } | { type: 'latency-started' } | { type: 'latency', buckets }.
  */
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleMessage } from '../lib/sandbox/postmark-api';
+import { type HandledMessage, handleMessage } from '../lib/sandbox/postmark-api';
 
 const token = process.env.BENCH_POSTMARK_TOKEN ?? 'bench-token';
 const RECIPIENT = /^customer-(\d+)@/;
@@ -33,8 +34,44 @@ let lastAt = Number.NaN;
 
 const now = () => performance.timeOrigin + performance.now();
 
-function accept(to: string | undefined) {
+/**
+ * bench:horizon: publish → accepted latency, by system and time bucket. Its emails carry their
+ * publication time in the order id (`<system>-<n>@<epoch ms>`, Metadata.orderId).
+ */
+let latency: { startAt: number; bucketMs: number; samples: Map<string, number[]> } | undefined;
+const ORDER_ID = /^([a-z]+)-\d+@(\d+(?:\.\d+)?)$/;
+
+function recordLatency(handled: HandledMessage, at: number) {
+  const metadata = handled.request.Metadata as Record<string, unknown> | undefined;
+  const match = ORDER_ID.exec(String(metadata?.orderId ?? ''));
+  if (!latency || !match) return;
+  const bucket = Math.floor((at - latency.startAt) / latency.bucketMs);
+  const key = `${match[1]}:${bucket}`;
+  let list = latency.samples.get(key);
+  if (!list) latency.samples.set(key, (list = []));
+  list.push(at - Number(match[2]));
+}
+
+function latencyBuckets() {
+  return [...(latency?.samples ?? new Map<string, number[]>())].map(([key, values]) => {
+    const [system, bucket] = key.split(':') as [string, string];
+    const sorted = [...values].sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+    return {
+      system,
+      bucket: Number(bucket),
+      count: sorted.length,
+      p50: at(50),
+      p99: at(99),
+      max: sorted.at(-1)!,
+    };
+  });
+}
+
+function accept(handled: HandledMessage) {
+  const to = handled.answer.To;
   const at = now();
+  recordLatency(handled, at);
   if (Number.isNaN(firstAt)) firstAt = at;
   lastAt = at;
   const n = Number(RECIPIENT.exec(to ?? '')?.[1] ?? -1);
@@ -57,7 +94,7 @@ async function answer(path: string, text: string): Promise<[number, unknown]> {
   }
   if (path === '/email') {
     const handled = handleMessage('email', body, noInactive);
-    if (handled.answer.ErrorCode === 0) accept(handled.answer.To);
+    if (handled.answer.ErrorCode === 0) accept(handled);
     return [handled.httpStatus, handled.answer];
   }
   if (!Array.isArray(body)) return [422, { ErrorCode: 403, Message: 'Expected an array of messages.' }];
@@ -70,7 +107,7 @@ async function answer(path: string, text: string): Promise<[number, unknown]> {
     200,
     body.map((message) => {
       const handled = handleMessage('email', message, noInactive);
-      if (handled.answer.ErrorCode === 0) accept(handled.answer.To);
+      if (handled.answer.ErrorCode === 0) accept(handled);
       return handled.answer;
     }),
   ];
@@ -95,12 +132,17 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 
-process.on('message', (m: { type: string; size?: number }) => {
+process.on('message', (m: { type: string; size?: number; startAt?: number; bucketMs?: number }) => {
   if (m.type === 'reset') {
     counts = new Uint16Array(m.size ?? 0);
     unique = duplicates = unknown = requests = 0;
     firstAt = lastAt = Number.NaN;
     process.send?.({ type: 'reset-done' });
+  } else if (m.type === 'latency-start') {
+    latency = { startAt: m.startAt ?? now(), bucketMs: m.bucketMs ?? 60_000, samples: new Map() };
+    process.send?.({ type: 'latency-started' });
+  } else if (m.type === 'latency') {
+    process.send?.({ type: 'latency', buckets: latencyBuckets() });
   } else if (m.type === 'stats') {
     process.send?.({ type: 'stats', unique, duplicates, unknown, requests, firstAt, lastAt });
   }
