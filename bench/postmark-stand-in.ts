@@ -47,8 +47,8 @@ function recordLatency(handled: HandledMessage, at: number) {
   if (!latency || !match) return;
   const bucket = Math.floor((at - latency.startAt) / latency.bucketMs);
   const key = `${match[1]}:${bucket}`;
-  let list = latency.samples.get(key);
-  if (!list) latency.samples.set(key, (list = []));
+  const list = latency.samples.get(key) ?? [];
+  if (list.length === 0) latency.samples.set(key, list);
   list.push(at - Number(match[2]));
 }
 
