@@ -18,6 +18,8 @@ export interface BatchRunnerDeps {
   stopping: () => boolean;
   /** `count` deliveries of the lane have finished (their outcomes queued or abandoned). */
   finished: (lane: Lane, count: number) => void;
+  /** Until the outcomes queued for these deliveries are recorded (or given up). */
+  recorded: (deliveryIds: number[]) => Promise<void>;
 }
 
 /** A delivery in a running batch: its row, its worker entry and its own abort. */
@@ -134,10 +136,17 @@ export class BatchRunner {
         // The call failed as a whole (the provider is down, the call timed out, a bug): none of
         // its deliveries is known to have gone, so each fails, is retried and counted on its own.
         const failure = classifyFailure(error);
+        const pushed: number[] = [];
         for (const m of members) {
           m.abort.abort();
-          if (!m.entry?.abandoned) failures.push({ row: m.row, startedAt, failure });
+          if (m.entry?.abandoned) continue;
+          failures.push({ row: m.row, startedAt, failure });
+          pushed.push(m.row.deliveryId);
         }
+        // The provider is down: before this lane sends (or claims) more, let these failures reach
+        // the circuit breaker. If they open it, the worker hands back what it claimed ahead, so
+        // the next batch is not one more request into the outage.
+        if (failure.unavailable) await this.deps.recorded(pushed);
       } finally {
         if (deadline) lane.deadlines.finish(deadline);
       }

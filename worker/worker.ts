@@ -75,6 +75,7 @@ export class Worker {
       failures: this.failures,
       stopping: () => this.stopping,
       finished: (lane, count) => this.finished(lane, count),
+      recorded: (ids) => this.recorded(ids),
     });
     this.leases = new Leases(
       pool,
@@ -250,6 +251,14 @@ export class Worker {
       lane.queue.length < Math.max(1, (lane.sub.concurrency + this.prefetchFor(lane)) / 4)
     )
       this.wake();
+  }
+
+  /** Until these deliveries' queued outcomes are recorded and settled (they leave `inflight`). */
+  private async recorded(ids: number[]) {
+    // Bounded: a database that refuses outcomes keeps them queued (outcomes.ts retries them);
+    // the lane does not wait on it for more than a few rounds.
+    for (let round = 0; round < 20 && !this.stopping && ids.some((id) => this.inflight.has(id)); round++)
+      await this.outcomes.flush();
   }
 
   /**
