@@ -7,8 +7,8 @@ import { renderOrderConfirmation } from '../lib/email/order-confirmation';
 import { createPostmarkSender, type EmailSender } from '../lib/email/postmark';
 import { parseRetryAfter } from '../lib/email/retry-after';
 import { emailSubscriptions } from '../lib/email/subscriptions';
-import { publish } from '../lib/publish';
-import { PermanentError, RetryableError } from '../lib/subscriptions/errors';
+import { createPublisher, publish } from '../lib/publish';
+import { PermanentError, ProviderUnavailableError, RetryableError } from '../lib/subscriptions/errors';
 import { Worker } from '../worker/worker';
 import { createTestDatabase, type TestDatabase, waitFor } from './helpers/db';
 
@@ -22,6 +22,7 @@ interface Seen {
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
 let seen: Seen[] = [];
 let reply: (req: Seen) => Reply;
+let replyBatch: (req: Seen) => Reply | undefined;
 let standIn: http.Server;
 let apiUrl: string;
 const TOKEN = 'server-token-123';
@@ -56,7 +57,18 @@ beforeAll(async () => {
       body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'),
     };
     seen.push(entry);
-    const r = reply(entry);
+    // The batch endpoint: a whole-request answer when the test gives one, else HTTP 200 with
+    // each message answered as the single endpoint would (its body, whatever its status).
+    const r =
+      entry.path.endsWith('/email/batch') && Array.isArray(entry.body)
+        ? (replyBatch(entry) ?? {
+            status: 200,
+            body: entry.body.map((message) => {
+              const one = reply({ ...entry, body: message });
+              return one === 'hang' ? {} : one.body;
+            }),
+          })
+        : reply(entry);
     if (r === 'hang') return; // never answers: the caller's timeout must end it
     res.writeHead(r.status, { 'Content-Type': 'application/json', ...r.headers });
     res.end(r.body === undefined ? '' : JSON.stringify(r.body));
@@ -71,6 +83,7 @@ afterAll(async () => {
 beforeEach(() => {
   seen = [];
   reply = (req) => ok(String((req.body as { To: string }).To));
+  replyBatch = () => undefined;
 });
 
 async function failure(send: Promise<unknown>): Promise<Error> {
@@ -219,6 +232,97 @@ describe('the Postmark client', () => {
   });
 });
 
+describe('the Postmark batch client', () => {
+  const emails = (...to: string[]) => to.map((address) => ({ to: address, subject: 's', textBody: 't' }));
+
+  it('sends up to 500 emails in one request to /email/batch, one answer each, in order', async () => {
+    const answers = await sender().sendBatch!(emails('a@example.com', 'b@example.com'));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ method: 'POST', path: '/email/batch' });
+    expect(seen[0]?.headers['x-postmark-server-token']).toBe(TOKEN);
+    expect(seen[0]?.body).toEqual([
+      {
+        From: 'Shop <shop@example.com>',
+        To: 'a@example.com',
+        Subject: 's',
+        TextBody: 't',
+        MessageStream: 'outbound',
+      },
+      {
+        From: 'Shop <shop@example.com>',
+        To: 'b@example.com',
+        Subject: 's',
+        TextBody: 't',
+        MessageStream: 'outbound',
+      },
+    ]);
+    expect(answers).toEqual([
+      {
+        messageId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        submittedAt: expect.any(String),
+        to: 'a@example.com',
+      },
+      {
+        messageId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        submittedAt: expect.any(String),
+        to: 'b@example.com',
+      },
+    ]);
+    await expect(sender().sendBatch!(emails(...Array(501).fill('a@example.com')))).rejects.toThrow(
+      /at most 500/,
+    );
+  });
+
+  it("turns each message's own ErrorCode into its own outcome: 406 and 300 permanent, 0 accepted", async () => {
+    reply = (req) => {
+      const to = String((req.body as { To: string }).To);
+      if (to === 'gone@example.com')
+        return {
+          status: 422,
+          body: { ErrorCode: 406, Message: 'Found inactive addresses: gone@example.com.' },
+        };
+      if (to === 'nope')
+        return { status: 422, body: { ErrorCode: 300, Message: "Invalid 'To' address: 'nope'." } };
+      return ok(to);
+    };
+    const [accepted, inactive, invalid] = await sender().sendBatch!(
+      emails('ada@example.com', 'gone@example.com', 'nope'),
+    );
+    expect(accepted).toMatchObject({ messageId: expect.any(String), to: 'ada@example.com' });
+    expect(inactive).toBeInstanceOf(PermanentError);
+    expect(inactive).toMatchObject({
+      code: 'postmark_406',
+      message: expect.stringMatching(/recipient is inactive at Postmark/),
+      result: { errorCode: 406, httpStatus: 200 },
+    });
+    expect(invalid).toBeInstanceOf(PermanentError);
+    expect(invalid).toMatchObject({
+      code: 'postmark_300',
+      message: expect.stringMatching(/invalid and refused it: Invalid 'To' address: 'nope'/),
+    });
+  });
+
+  it('throws for a request that failed as a whole: maintenance, 5xx and 429 say the provider is down', async () => {
+    for (const [status, ErrorCode, code] of [
+      [503, 100, 'postmark_100'],
+      [500, 0, 'http_500'],
+      [429, 0, 'http_429'],
+    ] as const) {
+      replyBatch = () => ({ status, body: { ErrorCode, Message: 'down' } });
+      const error = await failure(sender().sendBatch!(emails('a@example.com', 'b@example.com')));
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect(error).toMatchObject({ code });
+    }
+  });
+
+  it('throws for a batch request that times out, and cancels it', async () => {
+    replyBatch = () => 'hang';
+    const error = await failure(sender().sendBatch!(emails('a@example.com'), AbortSignal.timeout(300)));
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect(error).toMatchObject({ code: 'timeout' });
+  });
+});
+
 describe('Retry-After', () => {
   it('reads seconds and HTTP dates, and ignores garbage', () => {
     const now = Date.parse('2026-05-01T10:00:00Z');
@@ -330,11 +434,56 @@ describe('the email subscriptions in a worker', () => {
       result: { errorCode: 406 },
     });
     expect(byEvent.get(bad.id)?.error).toMatch(/recipient is inactive/);
-    const emailBody = seen.find((s) => (s.body as { To: string }).To === 'bob@example.com')?.body;
+    // Batched by default: every email went through /email/batch, none one by one.
+    expect(seen.map((s) => s.path)).toEqual(seen.map(() => '/email/batch'));
+    const emailBody = seen.flatMap((s) => s.body as { To: string }[]).find((m) => m.To === 'bob@example.com');
     expect(emailBody).toMatchObject({
       Subject: 'Hi',
       TextBody: 'Hello Bob',
       Metadata: { heraldDeliveryId: expect.any(String) },
     });
+  });
+
+  it('retries every email of a batch request Postmark failed as a whole, each attempt counted per delivery', async () => {
+    let failuresLeft = 1;
+    replyBatch = () => {
+      if (failuresLeft === 0) return undefined;
+      failuresLeft--;
+      return { status: 503, body: { ErrorCode: 100, Message: 'Maintenance' } };
+    };
+    const { publishMany } = createPublisher(channels);
+    const events = await publishMany(
+      t.db,
+      ['x1@example.com', 'x2@example.com', 'x3@example.com'].map((to) => ({
+        channel: 'email.send' as const,
+        payload: { to, subject: 'Hi', text: 'Hello' },
+      })),
+    );
+    const ids = events.map((e) => e.id);
+    const rows = await waitFor('three delivered emails', async () => {
+      const r = await t.query<{ id: number; state: string; attempts: number }>(
+        `SELECT id, state, attempts FROM herald.deliveries WHERE event_id = ANY($1) AND state = 'succeeded'`,
+        [ids],
+      );
+      return r.length === 3 ? r : undefined;
+    });
+    expect(rows.map((r) => r.attempts)).toEqual([2, 2, 2]);
+    const attempts = await t.query<{ attempt: number; outcome: string; error_code: string }>(
+      `SELECT attempt, outcome, error_code FROM herald.attempts WHERE delivery_id = ANY($1) ORDER BY delivery_id, attempt`,
+      [rows.map((r) => r.id)],
+    );
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.error_code])).toEqual(
+      rows.flatMap(() => [
+        [1, 'failed', 'postmark_100'],
+        [2, 'succeeded', null],
+      ]),
+    );
+    // The failed request carried all three; the retries (each on its own jittered backoff, so
+    // perhaps in more than one request) sent each of them once more.
+    const sent = seen.map((s) =>
+      (s.body as { To: string }[]).map((m) => m.To).filter((to) => to.startsWith('x')),
+    );
+    expect(sent[0]).toEqual(['x1@example.com', 'x2@example.com', 'x3@example.com']);
+    expect(sent.flat().sort()).toEqual(['x1', 'x1', 'x2', 'x2', 'x3', 'x3'].map((x) => `${x}@example.com`));
   });
 });

@@ -150,14 +150,25 @@ describe('the Postmark sandbox', () => {
   });
 
   it('answers a batch message by message, and template sends', async () => {
+    await markAddressInactive(t.db, 'batch-gone@example.com');
     const res = await call('/email/batch', [
       message('b1@example.com'),
       message('bad address'),
       message('b3@example.com'),
+      message('batch-gone@example.com'),
     ]);
     expect(res.status).toBe(200);
-    const answers = res.body as unknown as { ErrorCode: number }[];
-    expect(answers.map((a) => a.ErrorCode)).toEqual([0, 300, 0]);
+    const answers = res.body as unknown as { ErrorCode: number; Message: string }[];
+    expect(answers.map((a) => a.ErrorCode)).toEqual([0, 300, 0, 406]);
+    // Each message answered as the single-send endpoint answers it (the same function decides).
+    for (const [i, to] of [
+      [1, 'bad address'],
+      [3, 'batch-gone@example.com'],
+    ] as const) {
+      const single = await call('/email', message(to));
+      expect(single.status).toBe(422);
+      expect(answers[i]).toEqual(single.body);
+    }
     const tpl = await call('/email/withTemplate', {
       From: 'shop@example.com',
       To: 'c@example.com',

@@ -4,6 +4,7 @@ import { createDb } from '../lib/db/client';
 import { Listener } from '../lib/db/listener';
 import { classifyFailure } from '../lib/subscriptions/errors';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
+import { BatchRunner } from './batch-run';
 import type { Deadline } from './deadlines';
 import { DrainVacuum } from './drain-vacuum';
 import { errorText } from './error-text';
@@ -39,6 +40,7 @@ export class Worker {
   private readonly retries: RetryWake;
   private readonly vacuum: DrainVacuum;
   private readonly leases: Leases;
+  private readonly batches: BatchRunner;
   private readonly pollIntervalMs: number;
   private readonly defaultLeaseMs: number;
   private readonly prefetch: number | undefined;
@@ -66,6 +68,15 @@ export class Worker {
     );
     this.successes = this.outcomes.successes;
     this.failures = this.outcomes.failures;
+    this.batches = new BatchRunner({
+      channels: options.channels,
+      inflight: this.inflight,
+      successes: this.successes,
+      failures: this.failures,
+      stopping: () => this.stopping,
+      finished: (lane, count) => this.finished(lane, count),
+      recorded: (ids) => this.recorded(ids),
+    });
     this.leases = new Leases(
       pool,
       this.id,
@@ -196,6 +207,7 @@ export class Worker {
   }
 
   private startHandlers(lane: Lane) {
+    if (lane.sub.batch) return this.batches.start(lane);
     while (!this.stopping && lane.running < lane.sub.concurrency && lane.queue.length > 0) {
       const row = lane.queue.shift()!;
       lane.running++;
@@ -224,16 +236,29 @@ export class Worker {
       if (!entry?.abandoned) this.failures.push({ row, startedAt, failure: classifyFailure(error) });
     } finally {
       if (deadline) lane.deadlines.finish(deadline);
-      lane.running--;
-      this.outcomes.flush();
-      this.startHandlers(lane);
-      // Refill before the local queue runs dry, so handlers never wait on a claim round trip.
-      if (
-        !lane.exhausted &&
-        lane.queue.length < Math.max(1, (lane.sub.concurrency + this.prefetchFor(lane)) / 4)
-      )
-        this.wake();
+      this.finished(lane, 1);
     }
+  }
+
+  /** `count` deliveries of the lane finished (a handler, or a batch): record, start more, refill. */
+  private finished(lane: Lane, count: number) {
+    lane.running -= count;
+    this.outcomes.flush();
+    this.startHandlers(lane);
+    // Refill before the local queue runs dry, so handlers never wait on a claim round trip.
+    if (
+      !lane.exhausted &&
+      lane.queue.length < Math.max(1, (lane.sub.concurrency + this.prefetchFor(lane)) / 4)
+    )
+      this.wake();
+  }
+
+  /** Until these deliveries' queued outcomes are recorded and settled (they leave `inflight`). */
+  private async recorded(ids: number[]) {
+    // Bounded: a database that refuses outcomes keeps them queued (outcomes.ts retries them);
+    // the lane does not wait on it for more than a few rounds.
+    for (let round = 0; round < 20 && !this.stopping && ids.some((id) => this.inflight.has(id)); round++)
+      await this.outcomes.flush();
   }
 
   /**
@@ -267,6 +292,7 @@ export class Worker {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.retries.stop();
+    this.batches.stop();
     await this.listener?.stop();
     await this.claiming;
     const unstarted = this.lanes.flatMap((l) => l.queue.splice(0));

@@ -45,16 +45,9 @@ export function classifyPostmarkError(thrown: unknown, evidence: TransportEviden
   if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
   const code = errorCode !== null ? `postmark_${errorCode}` : `http_${status}`;
 
-  // Maintenance comes as ErrorCode 100 (with 422 or 503): always worth waiting for.
-  if (errorCode === POSTMARK_ERROR.maintenance) {
-    return new ProviderUnavailableError(`Postmark is down for maintenance; will retry (${postmarkMessage})`, {
-      code,
-      retryAfterMs,
-      result,
-    });
-  }
-  if (status === 422) {
-    return new PermanentError(permanentReason(errorCode, postmarkMessage), { code, result });
+  // A 422 is Postmark's answer about this message: the same as one message's answer in a batch.
+  if (status === 422 || errorCode === POSTMARK_ERROR.maintenance) {
+    return messageRefusal(errorCode, postmarkMessage, result, retryAfterMs);
   }
   if (status === 429) {
     return new ProviderUnavailableError(`Postmark is rate limiting us (HTTP 429); will retry`, {
@@ -85,6 +78,36 @@ export function classifyPostmarkError(thrown: unknown, evidence: TransportEviden
     code,
     result,
   });
+}
+
+/**
+ * One message of a batch (POST /email/batch answers HTTP 200 with a result per message) that
+ * Postmark did not accept: its ErrorCode decides, as the single-send endpoint's 422 would.
+ */
+export function classifyBatchMessage(errorCode: number, message: string): Error {
+  return messageRefusal(errorCode, message, { errorCode, message, httpStatus: 200 }, undefined);
+}
+
+/**
+ * Postmark's answer about one message. Maintenance comes as ErrorCode 100 (with 422 or 503):
+ * always worth waiting for; anything else about the message itself (406 inactive recipient, 300
+ * invalid request, …) will not change by retrying.
+ */
+function messageRefusal(
+  errorCode: number | null,
+  message: string,
+  result: PostmarkFailure,
+  retryAfterMs: number | undefined,
+): Error {
+  const code = errorCode !== null ? `postmark_${errorCode}` : `http_${result.httpStatus}`;
+  if (errorCode === POSTMARK_ERROR.maintenance) {
+    return new ProviderUnavailableError(`Postmark is down for maintenance; will retry (${message})`, {
+      code,
+      retryAfterMs,
+      result,
+    });
+  }
+  return new PermanentError(permanentReason(errorCode, message), { code, result });
 }
 
 function permanentReason(errorCode: number | null, message: string): string {

@@ -1,5 +1,6 @@
 import { type Models, ServerClient } from 'postmark';
-import { classifyPostmarkError, type TransportEvidence } from './errors';
+import { RetryableError } from '../subscriptions/errors';
+import { classifyBatchMessage, classifyPostmarkError, type TransportEvidence } from './errors';
 
 export interface OutgoingEmail {
   to: string;
@@ -28,8 +29,17 @@ export interface PostmarkSenderOptions {
   timeoutSeconds?: number;
 }
 
+/** Postmark's batch endpoint takes at most this many messages per request. */
+export const POSTMARK_BATCH_LIMIT = 500;
+
 export interface EmailSender {
   send(email: OutgoingEmail, signal?: AbortSignal): Promise<SentEmail>;
+  /**
+   * Up to POSTMARK_BATCH_LIMIT emails in one request, one answer each, in order: its evidence,
+   * or the error that decides its outcome (classified as send() would throw it). Throws when the
+   * request as a whole failed: then none of them is known to have been accepted.
+   */
+  sendBatch?(emails: OutgoingEmail[], signal?: AbortSignal): Promise<(SentEmail | Error)[]>;
 }
 
 /**
@@ -48,43 +58,70 @@ export function createPostmarkSender(options: PostmarkSenderOptions): EmailSende
   const useHttps = api.protocol === 'https:';
   // The client builds `${scheme}://${requestHost}${path}`: a host with an optional path prefix.
   const requestHost = `${api.host}${api.pathname.replace(/\/+$/, '')}`;
-
+  /** A client for one request, keeping its evidence and obeying the caller's signal. */
+  const clientFor = (evidence: TransportEvidence, signal: AbortSignal | undefined) =>
+    new ServerClient(options.serverToken, {
+      useHttps,
+      requestHost,
+      timeout: options.timeoutSeconds ?? 60,
+      fetch: async (input, init) => {
+        const signals = [init?.signal, signal].filter((s): s is AbortSignal => s != null);
+        try {
+          const response = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+          evidence.response = { status: response.status, headers: response.headers };
+          return response;
+        } catch (error) {
+          evidence.networkError = error;
+          throw error;
+        }
+      },
+    });
+  const messageOf = (email: OutgoingEmail): Models.Message => ({
+    From: options.from,
+    To: email.to,
+    Subject: email.subject,
+    TextBody: email.textBody,
+    HtmlBody: email.htmlBody,
+    Tag: email.tag,
+    Metadata: email.metadata,
+    MessageStream: options.messageStream,
+  });
   return {
     async send(email, signal) {
       const evidence: TransportEvidence = { signal };
-      const client = new ServerClient(options.serverToken, {
-        useHttps,
-        requestHost,
-        timeout: options.timeoutSeconds ?? 60,
-        fetch: async (input, init) => {
-          const signals = [init?.signal, signal].filter((s): s is AbortSignal => s != null);
-          try {
-            const response = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
-            evidence.response = { status: response.status, headers: response.headers };
-            return response;
-          } catch (error) {
-            evidence.networkError = error;
-            throw error;
-          }
-        },
-      });
-      const message: Models.Message = {
-        From: options.from,
-        To: email.to,
-        Subject: email.subject,
-        TextBody: email.textBody,
-        HtmlBody: email.htmlBody,
-        Tag: email.tag,
-        Metadata: email.metadata,
-        MessageStream: options.messageStream,
-      };
       let answer: Models.MessageSendingResponse;
       try {
-        answer = await client.sendEmail(message);
+        answer = await clientFor(evidence, signal).sendEmail(messageOf(email));
       } catch (error) {
         throw classifyPostmarkError(error, evidence);
       }
       return { messageId: answer.MessageID, submittedAt: answer.SubmittedAt, to: answer.To ?? email.to };
+    },
+
+    async sendBatch(emails, signal) {
+      if (emails.length > POSTMARK_BATCH_LIMIT)
+        throw new Error(
+          `Postmark takes at most ${POSTMARK_BATCH_LIMIT} emails per batch, not ${emails.length}`,
+        );
+      const evidence: TransportEvidence = { signal };
+      let answers: Models.MessageSendingResponse[];
+      try {
+        answers = await clientFor(evidence, signal).sendEmailBatch(emails.map(messageOf));
+      } catch (error) {
+        throw classifyPostmarkError(error, evidence);
+      }
+      // One answer per message, in order (Postmark's batch API). Anything else cannot be matched
+      // to the messages: none of them is known to be accepted, so the whole batch is retried.
+      if (!Array.isArray(answers) || answers.length !== emails.length)
+        throw new RetryableError(
+          `Postmark answered ${Array.isArray(answers) ? answers.length : 'no'} results for ${emails.length} emails; will retry them all`,
+          { code: 'postmark_batch_mismatch' },
+        );
+      return answers.map((answer, i) =>
+        answer.ErrorCode === 0 && answer.MessageID
+          ? { messageId: answer.MessageID, submittedAt: answer.SubmittedAt, to: answer.To ?? emails[i]!.to }
+          : classifyBatchMessage(answer.ErrorCode, answer.Message),
+      );
     },
   };
 }

@@ -93,13 +93,51 @@ export interface HandlerContext {
 /** What a handler returns (e.g. `{ messageId }` from a provider) is kept on the attempt. */
 export type HandlerResult = unknown;
 
+/** One delivery of a batch, as a batch handler receives it. */
+export interface BatchItem<P> {
+  payload: P;
+  /** Its own context: its own attempt number, and a signal aborted when its lease is lost. */
+  context: HandlerContext;
+}
+
+/**
+ * What a batch handler says about one delivery, in the order it received them: `{ result }`
+ * (kept on the attempt, as a handler's return value) or `{ error }` (classified as if a handler
+ * had thrown it: PermanentError dead at once, ProviderUnavailableError counted by the circuit
+ * breaker, anything else retried on the backoff).
+ */
+export type BatchOutcome = { result: HandlerResult } | { error: unknown };
+
+/**
+ * A batch handler: called with up to `size` claimed deliveries at once (one request to a
+ * provider's batch API for all of them). Each delivery keeps its own lease, fencing, attempt and
+ * outcome; a handler that throws fails every delivery in the call (each retried, each counted).
+ * The subscription's `timeoutMs` applies to the whole call, `concurrency` counts deliveries (so
+ * concurrency / size calls run at once), and a partial batch waits up to `lingerMs` for more.
+ */
+export interface BatchOptions<P> {
+  /** Most deliveries per call, 1…10,000. */
+  size: number;
+  /** How long a partial batch waits to fill before it goes anyway, in ms. Default 10. */
+  lingerMs?: number;
+  /** Returns exactly one outcome per item, in order; a missing one fails its delivery. */
+  handler: (items: BatchItem<P>[], signal: AbortSignal) => Promise<BatchOutcome[]>;
+}
+
+export const DEFAULT_BATCH_LINGER_MS = 10;
+/** A batch subscription's default concurrency is this many full batches. */
+export const DEFAULT_BATCHES_AT_ONCE = 4;
+
 interface CommonOptions {
   /** Unique name, e.g. `order-confirmation-email`. */
   name: string;
   retry?: RetryPolicy;
   /** A handler running longer fails with a timeout (and is retried). Default 30 s. */
   timeoutMs?: number;
-  /** Handlers of this subscription running at once in one worker process. Default 10. */
+  /**
+   * Deliveries of this subscription running at once in one worker process. Default 10; with a
+   * batch handler, four full batches (4 × `batch.size`).
+   */
   concurrency?: number;
   /** Lease per claim; heartbeats renew it while the handler runs. Default HERALD_LEASE_MS (30 s). */
   leaseMs?: number;
@@ -107,16 +145,19 @@ interface CommonOptions {
   circuit?: CircuitPolicy | false;
 }
 
+/** A subscription declares a handler, a batch handler, or both (the worker then uses the batch one). */
 export interface ChannelSubscription<T extends ChannelSchemas, C extends keyof T & string>
   extends CommonOptions {
   channel: C;
-  handler: (payload: z.output<T[C]>, context: HandlerContext) => Promise<HandlerResult>;
+  handler?: (payload: z.output<T[C]>, context: HandlerContext) => Promise<HandlerResult>;
+  batch?: BatchOptions<z.output<T[C]>>;
 }
 
 /** A subscription to every channel matching a pattern (`order.*`, `*`); payloads are untyped. */
 export interface PatternSubscription extends CommonOptions {
   pattern: string;
-  handler: (payload: unknown, context: HandlerContext) => Promise<HandlerResult>;
+  handler?: (payload: unknown, context: HandlerContext) => Promise<HandlerResult>;
+  batch?: BatchOptions<unknown>;
 }
 
 export interface Subscription {
@@ -129,6 +170,8 @@ export interface Subscription {
   /** As declared; unset fields are filled in when the subscription is synced (circuitPolicyOf). */
   circuit?: CircuitPolicy;
   handler: (payload: unknown, context: HandlerContext) => Promise<HandlerResult>;
+  /** Set when the subscription has a batch handler: the worker runs its deliveries in batches. */
+  batch?: Required<BatchOptions<unknown>>;
 }
 
 const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
@@ -148,16 +191,44 @@ export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
     const retry = { ...defaultRetryPolicy, ...options.retry };
     if (retry.maxAttempts < 1 || retry.baseDelayMs <= 0 || retry.maxDelayMs < retry.baseDelayMs)
       throw new Error(`invalid retry policy for "${options.name}"`);
+    const batch = batchOptionsOf(options.name, options.batch as BatchOptions<unknown> | undefined);
+    const handler = (options.handler as Subscription['handler'] | undefined) ?? (batch && oneAtATime(batch));
+    if (!handler) throw new Error(`subscription "${options.name}" needs a handler or a batch handler`);
     return {
       name: options.name,
       channelPattern,
       retry,
       timeoutMs: options.timeoutMs ?? 30_000,
-      concurrency: options.concurrency ?? 10,
+      concurrency: options.concurrency ?? (batch ? batch.size * DEFAULT_BATCHES_AT_ONCE : 10),
       leaseMs: options.leaseMs,
       circuit: options.circuit === false ? { enabled: false } : options.circuit,
-      handler: options.handler as Subscription['handler'],
+      handler,
+      batch,
     };
   }
   return subscribe;
+}
+
+function batchOptionsOf(
+  name: string,
+  batch: BatchOptions<unknown> | undefined,
+): Required<BatchOptions<unknown>> | undefined {
+  if (!batch) return undefined;
+  const lingerMs = batch.lingerMs ?? DEFAULT_BATCH_LINGER_MS;
+  if (!Number.isInteger(batch.size) || batch.size < 1 || batch.size > 10_000)
+    throw new Error(`invalid batch size for "${name}": a whole number from 1 to 10,000`);
+  if (!(lingerMs >= 0 && lingerMs <= 60_000))
+    throw new Error(`invalid batch linger for "${name}": 0 to 60,000 ms`);
+  if (typeof batch.handler !== 'function') throw new Error(`the batch of "${name}" needs a handler`);
+  return { size: batch.size, lingerMs, handler: batch.handler };
+}
+
+/** A batch-only subscription run one delivery at a time (e.g. by a consumer without batching). */
+function oneAtATime(batch: Required<BatchOptions<unknown>>): Subscription['handler'] {
+  return async (payload, context) => {
+    const [outcome] = await batch.handler([{ payload, context }], context.signal);
+    if (outcome === undefined) throw new Error('the batch handler returned no outcome');
+    if ('error' in outcome) throw outcome.error;
+    return outcome.result;
+  };
 }
