@@ -25,6 +25,12 @@ const envSchema = z.object({
   HERALD_SUBSCRIPTIONS: z.string().min(1).optional(),
   /** Deliveries a worker claims ahead per subscription beyond its concurrency (default: the concurrency). */
   HERALD_PREFETCH: z.coerce.number().int().min(0).max(10_000).optional(),
+  // The email subscriptions' defaults (issue #21 item 4); operators override them without a
+  // deploy (`herald subscription set`, the console), and workers apply that within seconds.
+  /** Emails sent at once per worker process, per email subscription. */
+  HERALD_EMAIL_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Emails per second per email subscription across all workers (e.g. Postmark's limit); unset: none. */
+  HERALD_EMAIL_RATE_PER_SECOND: z.coerce.number().positive().optional(),
   // Provider circuit breaker (issue #21): defaults for subscriptions that do not set their own
   // (subscribe({ circuit })); lib/subscriptions/define.ts CircuitPolicy says what each means.
   HERALD_CIRCUIT_FAILURES: z.coerce.number().int().min(1).optional(),

@@ -6,6 +6,8 @@ import type { ClaimedRow } from './queries';
 /** One subscription's share of the worker: its claimed deliveries, waiting and running. */
 export interface Lane {
   sub: Subscription;
+  /** Handlers at once: the declared concurrency, or an operator's (worker/tuning.ts). */
+  concurrency: number;
   queue: ClaimedRow[];
   running: number;
   /**
@@ -20,7 +22,14 @@ export interface Lane {
 }
 
 export function newLane(sub: Subscription): Lane {
-  return { sub, queue: [], running: 0, exhausted: false, deadlines: new DeadlineQueue() };
+  return {
+    sub,
+    concurrency: sub.concurrency,
+    queue: [],
+    running: 0,
+    exhausted: false,
+    deadlines: new DeadlineQueue(),
+  };
 }
 
 /** A delivery this worker holds the lease of, from its claim until its outcome is recorded. */

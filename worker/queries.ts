@@ -22,6 +22,10 @@ export interface ClaimedRow {
    * row's timestamp at claim time was a tenth of the worker's CPU per delivery.
    */
   publishedAtText: string;
+  /** Milliseconds to wait before sending: the send slot of a rate-limited subscription, else 0. */
+  waitMs: number;
+  /** The send slot as epoch ms, set when the claim arrives (worker/send-slot.ts); 0: none. */
+  sendAt?: number;
 }
 
 const parseTimestamptz: (text: string) => Date = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
@@ -96,7 +100,7 @@ export async function claim(
   const { rows } = await db.query({
     name: 'herald_claim',
     text: `SELECT delivery_id AS "deliveryId", subscription, attempt, manual, event_id AS "eventId",
-                  channel, payload, key, published_at::text AS "publishedAtText"
+                  channel, payload, key, published_at::text AS "publishedAtText", wait_ms AS "waitMs"
            FROM herald.claim_many($1, $2, $3)`,
     values: [worker, subscriptions, limits],
   });

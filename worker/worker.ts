@@ -16,6 +16,8 @@ import type { WorkerOptions } from './options';
 import { Outcomes } from './outcomes';
 import * as q from './queries';
 import { RetryWake } from './retry-wake';
+import { MissedSlots, waitForSendSlot } from './send-slot';
+import { readTuning, TUNING_CHANNEL, TUNING_POLL_MS } from './tuning';
 
 export type { WorkerOptions } from './options';
 
@@ -39,6 +41,7 @@ export class Worker {
   private readonly retries: RetryWake;
   private readonly vacuum: DrainVacuum;
   private readonly leases: Leases;
+  private readonly missedSlots: MissedSlots;
   private readonly pollIntervalMs: number;
   private readonly defaultLeaseMs: number;
   private readonly prefetch: number | undefined;
@@ -61,6 +64,7 @@ export class Worker {
     this.prefetch = options.prefetch;
     this.retries = new RetryWake(() => this.wake());
     this.vacuum = new DrainVacuum(pool, log);
+    this.missedSlots = new MissedSlots(pool, this.id, log);
     this.outcomes = new Outcomes(pool, this.id, this.inflight, log, this.retries, this.vacuum, (name) =>
       this.giveBackHeld(name),
     );
@@ -90,16 +94,18 @@ export class Worker {
       this.options.circuitDefaults,
     );
     await q.registerWorker(this.options.pool, this.id, names);
+    await this.applyTuning();
     const leases = this.lanes.map((l) => l.sub.leaseMs ?? this.defaultLeaseMs);
     const heartbeatMs = Math.max(250, Math.floor(Math.min(...leases, this.defaultLeaseMs) / 3));
     this.every(this.pollIntervalMs, () => this.wake());
     this.every(heartbeatMs, () => this.leases.heartbeat());
     this.every(this.options.rescueIntervalMs ?? 2_000, () => this.leases.rescue());
+    this.every(TUNING_POLL_MS, () => this.applyTuning());
     if (this.options.notify !== false) {
       this.listener = new Listener({
         url: this.options.url,
-        channels: ['herald_wakeup'],
-        onNotify: () => this.wake(),
+        channels: ['herald_wakeup', TUNING_CHANNEL],
+        onNotify: (channel) => (channel === TUNING_CHANNEL ? void this.applyTuning() : this.wake()),
         onListening: () => this.wake(),
         pingIntervalMs: this.options.listenerPingMs ?? 5_000,
         reconnect: this.options.listenerReconnect,
@@ -109,6 +115,41 @@ export class Worker {
     }
     this.log.info({ worker: this.id, subscriptions: names }, 'worker started');
     this.wake();
+  }
+
+  /**
+   * Takes up operators' changes of concurrency (worker/tuning.ts): more starts queued handlers at
+   * once; less lets running ones finish and starts no more until below it. A failed read keeps
+   * the values in force (the next poll tries again).
+   */
+  async applyTuning(): Promise<void> {
+    let tuning: Awaited<ReturnType<typeof readTuning>>;
+    try {
+      tuning = await readTuning(
+        this.options.pool,
+        this.lanes.map((l) => l.sub.name),
+      );
+    } catch (error) {
+      this.log.warn({ err: errorText(error) }, 'could not read subscription tuning');
+      return;
+    }
+    for (const lane of this.lanes) {
+      const concurrency = tuning.get(lane.sub.name)?.concurrency;
+      if (concurrency === undefined || concurrency === lane.concurrency) continue;
+      this.log.info(
+        { subscription: lane.sub.name, from: lane.concurrency, to: concurrency },
+        'concurrency changed',
+      );
+      lane.concurrency = concurrency;
+      lane.exhausted = false;
+      this.startHandlers(lane);
+    }
+    this.wake();
+  }
+
+  /** Deliveries handed back because they missed their send slot (worker/send-slot.ts). */
+  get missedSendSlots(): number {
+    return this.missedSlots.count;
   }
 
   /** Listener reconnects so far (for metrics and tests). */
@@ -135,11 +176,11 @@ export class Worker {
 
   /** Claimed ahead beyond the concurrency: the option, else as many again as the concurrency. */
   private prefetchFor(lane: Lane): number {
-    return this.prefetch ?? lane.sub.concurrency;
+    return this.prefetch ?? lane.concurrency;
   }
 
   private capacity(lane: Lane): number {
-    return Math.max(0, lane.sub.concurrency + this.prefetchFor(lane) - lane.queue.length - lane.running);
+    return Math.max(0, lane.concurrency + this.prefetchFor(lane) - lane.queue.length - lane.running);
   }
 
   private async claimLoop(): Promise<void> {
@@ -168,7 +209,13 @@ export class Worker {
       this.claimFailures = 0;
       if (rows.length >= asked) this.waitingFlag = false; // a full claim cleared it in the database
       const received = new Map<Lane, number>();
+      const arrived = Date.now();
+      let lastSlot = 0;
       for (const row of rows) {
+        if (row.waitMs > 0) {
+          row.sendAt = arrived + row.waitMs;
+          lastSlot = Math.max(lastSlot, row.sendAt);
+        }
         const lane = this.lanes.find((l) => l.sub.name === row.subscription)!;
         received.set(lane, (received.get(lane) ?? 0) + 1);
         this.inflight.set(row.deliveryId, { row });
@@ -178,6 +225,10 @@ export class Worker {
       this.lanes.forEach((lane, i) => {
         if (limits[i]! > 0) lane.exhausted = (received.get(lane) ?? 0) < limits[i]!;
       });
+      // A rate-limited claim gets send slots up to a second ahead: claim again shortly before
+      // they run out, so the schedule stays full (a finishing handler does not: the lane may be
+      // marked exhausted only because the rate allowed no more).
+      if (lastSlot > 0) this.retries.at(new Date(lastSlot - 200));
       if (rows.length === 0) void this.vacuum.afterDrain();
       if (rows.length >= asked) {
         this.wanted = true; // there may be more
@@ -196,11 +247,22 @@ export class Worker {
   }
 
   private startHandlers(lane: Lane) {
-    while (!this.stopping && lane.running < lane.sub.concurrency && lane.queue.length > 0) {
+    while (!this.stopping && lane.running < lane.concurrency && lane.queue.length > 0) {
       const row = lane.queue.shift()!;
       lane.running++;
-      void this.runHandler(lane, row);
+      if (row.sendAt) void this.runAtSendSlot(lane, row);
+      else void this.runHandler(lane, row);
     }
+  }
+
+  /** A rate-limited delivery: run at its send slot, or hand it back if that has passed. */
+  private async runAtSendSlot(lane: Lane, row: q.ClaimedRow) {
+    if (await waitForSendSlot(row.sendAt!)) return this.runHandler(lane, row);
+    lane.running--;
+    if (this.inflight.delete(row.deliveryId)) this.missedSlots.giveBack(row);
+    lane.exhausted = false;
+    this.startHandlers(lane);
+    this.wake();
   }
 
   private async runHandler(lane: Lane, row: q.ClaimedRow) {
@@ -228,10 +290,7 @@ export class Worker {
       this.outcomes.flush();
       this.startHandlers(lane);
       // Refill before the local queue runs dry, so handlers never wait on a claim round trip.
-      if (
-        !lane.exhausted &&
-        lane.queue.length < Math.max(1, (lane.sub.concurrency + this.prefetchFor(lane)) / 4)
-      )
+      if (!lane.exhausted && lane.queue.length < Math.max(1, (lane.concurrency + this.prefetchFor(lane)) / 4))
         this.wake();
     }
   }

@@ -75,6 +75,18 @@ export const subscriptions = herald.table(
     circuitProbeMaxMs: integer('circuit_probe_max_ms').notNull().default(120_000),
     /** Held deliveries released per second once the provider answers again. */
     circuitReleasePerSecond: doublePrecision('circuit_release_per_second').notNull().default(20),
+    // Tuning without a deploy (issue #21 item 4). `concurrency` above and `rate_per_second` are
+    // the defaults declared in code (and HERALD_EMAIL_*), synced at every worker start; the
+    // `*_override` columns are what an operator set in the console or the CLI, which the sync
+    // leaves alone. Workers apply the effective values within seconds (worker/tuning.ts).
+    /** Sends per second across all worker processes together; NULL: no limit. */
+    ratePerSecond: doublePrecision('rate_per_second'),
+    /** An operator's concurrency per worker process; NULL: the declared one. */
+    concurrencyOverride: integer('concurrency_override'),
+    /** An operator's rate; 0 lifts the declared limit; NULL: the declared one. */
+    rateOverride: doublePrecision('rate_override'),
+    tunedBy: text('tuned_by'),
+    tunedAt: tstz('tuned_at'),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -83,6 +95,11 @@ export const subscriptions = herald.table(
       'subscriptions_circuit_valid',
       sql`${t.circuitFailures} >= 1 AND ${t.circuitWindowMs} > 0 AND ${t.circuitProbeMs} > 0 AND ${t.circuitProbeMaxMs} >= ${t.circuitProbeMs} AND ${t.circuitReleasePerSecond} > 0`,
     ),
+    // claim_many asks "is any of these subscriptions rate-limited?" on every call: one probe of
+    // an index that is empty unless an operator or the code set a rate.
+    index('subscriptions_rate_limited')
+      .on(t.name)
+      .where(sql`${t.ratePerSecond} IS NOT NULL OR ${t.rateOverride} IS NOT NULL`),
     check('subscriptions_name_format', sql`${t.name} ~ '^[a-z0-9][a-z0-9._-]{0,99}$'`),
     check('subscriptions_pattern_format', sql`${t.channelPattern} ~ '^([a-z0-9*][a-z0-9._*-]{0,199})$'`),
     check('subscriptions_max_attempts_positive', sql`${t.maxAttempts} >= 1`),
@@ -92,6 +109,10 @@ export const subscriptions = herald.table(
     ),
     check('subscriptions_timeout_positive', sql`${t.timeoutMs} > 0`),
     check('subscriptions_concurrency_positive', sql`${t.concurrency} > 0`),
+    check(
+      'subscriptions_tuning_valid',
+      sql`(${t.ratePerSecond} IS NULL OR ${t.ratePerSecond} > 0) AND (${t.rateOverride} IS NULL OR ${t.rateOverride} >= 0) AND (${t.concurrencyOverride} IS NULL OR ${t.concurrencyOverride} BETWEEN 1 AND 1000)`,
+    ),
     check('subscriptions_lease_positive', sql`${t.leaseMs} >= 1000`),
   ],
 );
@@ -225,8 +246,8 @@ export type CircuitState = (typeof circuitStates)[number];
  * `closed`: deliveries run; provider-unavailable failures are counted in a window. `open`: the
  * provider is down; deliveries are held (claims return nothing) without spending attempts, and
  * one probe goes out at `next_probe_at`, the wait doubling up to the policy's maximum. `half-open`:
- * a success came back; held deliveries are released at the policy's rate (a token bucket:
- * `tokens`, refilled since `tokens_at`) until none is left, then `closed`. Every transition is
+ * a success came back; held deliveries are released at the policy's rate (through the send-rate
+ * limiter, `send_rates` below) until none is left, then `closed`. Every transition is
  * a SQL function (sql/functions/circuit_*.sql) called by claim_many, fail_many and
  * complete_many. A row exists once a subscription's provider has failed.
  */
@@ -250,8 +271,6 @@ export const circuits = herald.table(
     probes: integer('probes').notNull().default(0),
     lastProbeAt: tstz('last_probe_at'),
     halfOpenAt: tstz('half_open_at'),
-    tokens: doublePrecision('tokens').notNull().default(0),
-    tokensAt: tstz('tokens_at'),
     closedAt: tstz('closed_at'),
     /** Outages so far (times opened from closed). */
     outages: integer('outages').notNull().default(0),
@@ -268,6 +287,22 @@ export const circuits = herald.table(
     index('circuits_attention').on(t.subscription).where(sql`${t.state} <> 'closed' OR ${t.failures} > 0`),
   ],
 );
+
+/**
+ * The send-rate limiter (issue #21 item 4), one row per subscription that has a rate (its own, or
+ * a half-open circuit's release pace), shared by every worker process. `next_slot_at` is the
+ * next free send slot (the "theoretical arrival time" of GCRA): a claim takes slots 1/rate apart
+ * from max(next_slot_at, now), at most a second ahead, and hands each delivery the wait until its
+ * slot; the worker starts it then or gives it back (worker/send-slot.ts). So slots in any span of
+ * T seconds number at most rate·T + 1 across all workers. sql/functions/send_pacing.sql.
+ */
+export const sendRates = herald.table('send_rates', {
+  subscription: text('subscription')
+    .primaryKey()
+    .references(() => subscriptions.name, { onDelete: 'cascade', onUpdate: 'cascade' }),
+  nextSlotAt: tstz('next_slot_at').notNull().defaultNow(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
 
 /** Worker processes: heartbeats for health, and the `waiting` flag that decides whether publishers NOTIFY. */
 export const workers = herald.table(

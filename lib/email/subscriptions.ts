@@ -9,7 +9,10 @@ export interface EmailSubscriptionOptions {
   sender?: EmailSender;
   retry?: RetryPolicy;
   timeoutMs?: number;
+  /** Handlers at once per worker process. Default 10 (the worker passes HERALD_EMAIL_CONCURRENCY). */
   concurrency?: number;
+  /** Emails per second across all workers (HERALD_EMAIL_RATE_PER_SECOND); unset: no limit. */
+  ratePerSecond?: number;
   /**
    * The provider circuit breaker: Postmark's maintenance (ErrorCode 100), 5xx, 429 and timeouts
    * open it (lib/email/errors.ts). Unset fields take the worker's defaults (5 failures in a row
@@ -42,6 +45,7 @@ export function emailSubscriptions(options: EmailSubscriptionOptions = {}): Subs
     retry: options.retry,
     timeoutMs: options.timeoutMs ?? 30_000,
     concurrency: options.concurrency ?? 10,
+    ratePerSecond: options.ratePerSecond,
     circuit: options.circuit,
   };
   return [
