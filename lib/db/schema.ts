@@ -683,3 +683,143 @@ export const maintenanceState = herald.table('maintenance_state', {
   /** Rollups are complete up to here (see herald.roll_up). */
   rolledUntil: tstz('rolled_until'),
 });
+
+// ─── Alerts (issue #21): rules, what fired, where it is sent, and each message's delivery ──────
+
+export const alertKinds = ['stall', 'oldest_due', 'failure_rate', 'dead_growth', 'no_heartbeat', 'circuit_open'] as const;
+export type AlertKind = (typeof alertKinds)[number];
+
+/**
+ * A condition the maintenance leader checks every few seconds (lib/alerts/rules.ts says what each
+ * kind measures). `subscription` '' is the rule for every subscription without one of its own of
+ * the same kind. `window_seconds` is always the time span; `threshold` the amount (a percentage for
+ * failure_rate, a count for dead_growth, unused otherwise). Defaults: lib/alerts/defaults.ts.
+ */
+export const alertRules = herald.table(
+  'alert_rules',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    kind: text('kind', { enum: alertKinds }).notNull(),
+    subscription: text('subscription').notNull().default(''),
+    enabled: boolean('enabled').notNull().default(true),
+    threshold: doublePrecision('threshold').notNull().default(0),
+    windowSeconds: integer('window_seconds').notNull(),
+    minCount: integer('min_count').notNull().default(0),
+    /** While it holds and nobody acknowledged it, the alert is sent again this often. */
+    repeatSeconds: integer('repeat_seconds').notNull().default(3_600),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+    updatedBy: text('updated_by'),
+  },
+  (t) => [
+    uniqueIndex('alert_rules_kind_subscription').on(t.kind, t.subscription),
+    check(
+      'alert_rules_kind_valid',
+      sql`${t.kind} IN ('stall','oldest_due','failure_rate','dead_growth','no_heartbeat','circuit_open')`,
+    ),
+    check(
+      'alert_rules_values_valid',
+      sql`${t.threshold} >= 0 AND ${t.windowSeconds} >= 0 AND ${t.windowSeconds} <= 604800 AND ${t.minCount} >= 0 AND ${t.repeatSeconds} >= 60`,
+    ),
+  ],
+);
+
+export const alertStates = ['firing', 'resolved'] as const;
+
+/** One row per episode of a rule holding for a subscription: from firing to resolved. */
+export const alerts = herald.table(
+  'alerts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ruleId: bigint('rule_id', { mode: 'number' })
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: alertKinds }).notNull(),
+    subscription: text('subscription').notNull(),
+    state: text('state', { enum: alertStates }).notNull().default('firing'),
+    severity: text('severity', { enum: ['critical', 'warning'] }).notNull(),
+    summary: text('summary').notNull(),
+    value: doublePrecision('value'),
+    /** When the condition began, as the rule measures it (e.g. the last finished delivery). */
+    since: tstz('since'),
+    startedAt: tstz('started_at').notNull().defaultNow(),
+    lastSeenAt: tstz('last_seen_at').notNull().defaultNow(),
+    resolvedAt: tstz('resolved_at'),
+    /** When a firing (or repeat) message was last queued; NULL while silenced from the start. */
+    notifiedAt: tstz('notified_at'),
+    acknowledgedAt: tstz('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    silencedUntil: tstz('silenced_until'),
+    silencedBy: text('silenced_by'),
+  },
+  (t) => [
+    check('alerts_state_valid', sql`${t.state} IN ('firing','resolved')`),
+    uniqueIndex('alerts_firing_once').on(t.ruleId, t.subscription).where(sql`${t.state} = 'firing'`),
+    index('alerts_started').on(t.startedAt),
+  ],
+);
+
+export const alertDestinationKinds = ['slack', 'webhook', 'email'] as const;
+export type AlertDestinationKind = (typeof alertDestinationKinds)[number];
+
+/**
+ * Where alerts go; every destination gets every alert. `env:` rows mirror HERALD_ALERT_*_URL and are
+ * kept by the leader. `url` and `secret` are shown to admins only; `secret` (webhook signing) never.
+ */
+export const alertDestinations = herald.table(
+  'alert_destinations',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: alertDestinationKinds }).notNull(),
+    url: text('url'),
+    secret: text('secret'),
+    emails: text('emails').array(),
+    fromEnv: boolean('from_env').notNull().default(false),
+    createdAt: createdAt(),
+    createdBy: text('created_by'),
+  },
+  (t) => [
+    uniqueIndex('alert_destinations_name').on(t.name),
+    check('alert_destinations_kind_valid', sql`${t.kind} IN ('slack','webhook','email')`),
+    check(
+      'alert_destinations_target',
+      sql`(${t.kind} = 'email') = (${t.emails} IS NOT NULL AND cardinality(${t.emails}) > 0) AND (${t.kind} = 'email' OR ${t.url} IS NOT NULL)`,
+    ),
+  ],
+);
+
+/**
+ * One message to one destination: sent on its own, oldest first per destination, with its own
+ * retries (lib/alerts/sender.ts), so a destination that is down delays nobody else.
+ */
+export const alertMessages = herald.table(
+  'alert_messages',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    destinationId: bigint('destination_id', { mode: 'number' })
+      .notNull()
+      .references(() => alertDestinations.id, { onDelete: 'cascade' }),
+    alertId: bigint('alert_id', { mode: 'number' }).references(() => alerts.id, { onDelete: 'set null' }),
+    event: text('event', { enum: ['firing', 'repeat', 'resolved', 'test'] }).notNull(),
+    payload: jsonb('payload').notNull(),
+    state: text('state', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
+    leaseUntil: tstz('lease_until'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: tstz('sent_at'),
+  },
+  (t) => [
+    check('alert_messages_state_valid', sql`${t.state} IN ('pending','sent','failed')`),
+    check('alert_messages_event_valid', sql`${t.event} IN ('firing','repeat','resolved','test')`),
+    index('alert_messages_pending').on(t.destinationId, t.id).where(sql`${t.state} = 'pending'`),
+    index('alert_messages_alert').on(t.alertId),
+    index('alert_messages_created').on(t.createdAt),
+  ],
+);
+
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type AlertDestinationRow = typeof alertDestinations.$inferSelect;
+export type AlertMessageRow = typeof alertMessages.$inferSelect;
