@@ -686,7 +686,14 @@ export const maintenanceState = herald.table('maintenance_state', {
 
 // ─── Alerts (issue #21): rules, what fired, where it is sent, and each message's delivery ──────
 
-export const alertKinds = ['stall', 'oldest_due', 'failure_rate', 'dead_growth', 'no_heartbeat', 'circuit_open'] as const;
+export const alertKinds = [
+  'stall',
+  'oldest_due',
+  'failure_rate',
+  'dead_growth',
+  'no_heartbeat',
+  'circuit_open',
+] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
 /**
@@ -802,7 +809,9 @@ export const alertMessages = herald.table(
     alertId: bigint('alert_id', { mode: 'number' }).references(() => alerts.id, { onDelete: 'set null' }),
     event: text('event', { enum: ['firing', 'repeat', 'resolved', 'test'] }).notNull(),
     payload: jsonb('payload').notNull(),
-    state: text('state', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    state: text('state', { enum: ['pending', 'sent', 'failed'] })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
     leaseUntil: tstz('lease_until'),
