@@ -79,7 +79,15 @@ describe('stall', () => {
     await rollup(900, { succeeded: 5 }); // finished long before the window
     const [f] = await stall(t.pool, [target()]);
     expect(f).toMatchObject({ subscription: 'mail', value: 3 });
-    expect(f?.summary).toContain('3 deliveries due, none finished for at least 5 min');
+    expect(f?.summary).toContain('3 deliveries due or claimed, none finished for at least 5 min');
+  });
+  it('counts claimed deliveries: a stuck worker may hold every due one', async () => {
+    await dueFor(10);
+    await workerAlive();
+    await t.query(
+      `UPDATE herald.deliveries SET state = 'running', lease_owner = 'w1', lease_expires_at = now() + interval '1 minute', claimed_at = now()`,
+    );
+    expect((await stall(t.pool, [target()]))[0]?.value).toBe(3);
   });
   it('stays quiet when something finished within the window, a failure included', async () => {
     await dueFor(10);

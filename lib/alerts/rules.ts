@@ -68,7 +68,22 @@ const DUE = `CROSS JOIN LATERAL (
     ORDER BY d.run_at LIMIT ${COUNT_CAP}) d) due`;
 
 /**
- * A stall: deliveries have been due for the whole window, nothing finished in it (no success,
+ * Due and not finished: pending ones whose time has come, and claimed ones (running, prefetched
+ * included: a stuck worker may hold every due delivery), each due since its run_at. Running rows
+ * are few (concurrency × workers), found by the lease index.
+ */
+const DUE_OR_CLAIMED = `CROSS JOIN LATERAL (
+  SELECT min(x.run_at) AS oldest, count(*)::int AS n FROM (
+    (SELECT d.run_at FROM herald.deliveries d
+     WHERE d.subscription = r.subscription AND d.state = 'pending' AND d.run_at <= now()
+     ORDER BY d.run_at LIMIT ${COUNT_CAP})
+    UNION ALL
+    (SELECT d.run_at FROM herald.deliveries d
+     WHERE d.subscription = r.subscription AND d.state = 'running' AND d.lease_expires_at IS NOT NULL
+     LIMIT ${COUNT_CAP})) x) due`;
+
+/**
+ * A stall: deliveries have been due (or claimed) for the whole window, nothing finished in it (no success,
  * failure or dead end), yet a worker serving the subscription is alive. Every gauge looks
  * healthy: workers heartbeat, nothing fails; only the finishes are missing.
  */
@@ -77,7 +92,7 @@ export const stall: Condition = async (db, targets) => {
     `SELECT r.subscription, due.n AS due, due.oldest, fin.last
      FROM ${TARGETS}
      JOIN herald.subscriptions s ON s.name = r.subscription AND NOT s.paused
-     ${DUE}
+     ${DUE_OR_CLAIMED}
      CROSS JOIN LATERAL (
        SELECT max(a.bucket) FILTER (WHERE a.succeeded + a.failed + a.dead > 0) AS last
        FROM herald.activity a WHERE ${ACTIVITY_IN_WINDOW}) fin
@@ -96,7 +111,7 @@ export const stall: Condition = async (db, targets) => {
       subscription: row.subscription,
       value: row.due,
       since,
-      summary: `${count(row.due)} deliveries due, none finished for at least ${duration(t?.windowSeconds ?? 0)} while workers are alive`,
+      summary: `${count(row.due)} deliveries due or claimed, none finished for at least ${duration(t?.windowSeconds ?? 0)} while workers are alive`,
     };
   });
 };
