@@ -47,7 +47,10 @@ const envSchema = z.object({
   HERALD_ALERT_INTERVAL_MS: positiveInt(5_000),
   /** Longest one alert request may take (ms): a destination that hangs delays only itself. */
   HERALD_ALERT_TIMEOUT_MS: positiveInt(5_000),
-  /** The console's address as people reach it, for links in alerts. Default HERALD_APP_URL, then http://127.0.0.1:$PORT. */
+  /**
+   * Where people reach the console: links in alerts. The same variable as the sign-in settings'
+   * (lib/auth/config.ts, which validates it for the web process), with the same default.
+   */
   HERALD_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Succeeded and discarded deliveries (and events nothing needs) are removed after this many days. */
   HERALD_RETENTION_DAYS: z.coerce.number().positive().default(14),

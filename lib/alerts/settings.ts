@@ -1,8 +1,8 @@
 import { type Config, config } from '../config';
 
-/** The console's address for links in alerts: HERALD_PUBLIC_URL, else HERALD_APP_URL, else local. */
+/** The console's address for links in alerts: HERALD_PUBLIC_URL, as sign-in uses it. */
 export function publicUrl(cfg: Config = config()): string {
-  return cfg.HERALD_PUBLIC_URL ?? cfg.HERALD_APP_URL ?? `http://127.0.0.1:${cfg.PORT}`;
+  return (cfg.HERALD_PUBLIC_URL ?? `http://localhost:${cfg.PORT}`).replace(/\/+$/, '');
 }
 
 /** A destination configured by the environment, kept in herald.alert_destinations as `env:<kind>`. */
