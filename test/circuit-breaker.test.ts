@@ -59,13 +59,13 @@ afterAll(async () => {
 interface Claimed {
   delivery_id: number;
   attempt: number;
-  /** The send slot, as a wait from the claim's return (rate-paced claims). */
-  wait_ms: number;
+  /** The send slot, epoch ms on the database's clock (rate-paced claims), else null. */
+  send_at_ms: number | null;
 }
 
 async function claim(worker: string, limit: number, sub = 'provider'): Promise<Claimed[]> {
   return t.query<Claimed>(
-    'SELECT delivery_id::int, attempt, wait_ms FROM herald.claim_many($1, ARRAY[$2], ARRAY[$3::int])',
+    'SELECT delivery_id::int, attempt, send_at_ms FROM herald.claim_many($1, ARRAY[$2], ARRAY[$3::int])',
     [worker, sub, limit],
   );
 }
@@ -217,10 +217,8 @@ describe('provider circuit breaker (SQL contract)', () => {
     const started = Date.now();
     let c = await circuit();
     while (c?.state === 'half-open' && Date.now() - started < 10_000) {
-      const timed = (w: string) => claim(w, 10).then((rows) => ({ rows, at: Date.now() - started }));
-      const [ta, tb] = await Promise.all([timed('w1'), timed('w2')]);
-      const [a, b] = [ta.rows, tb.rows];
-      for (const x of [ta, tb]) for (const r of x.rows) released.push({ at: x.at + r.wait_ms, n: 1 });
+      const [a, b] = await Promise.all([claim('w1', 10), claim('w2', 10)]);
+      for (const r of [...a, ...b]) released.push({ at: r.send_at_ms!, n: 1 });
       released.sort((x, y) => x.at - y.at);
       await Promise.all([complete('w1', a), complete('w2', b)]);
       await sleep(20);

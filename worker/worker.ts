@@ -16,7 +16,7 @@ import type { WorkerOptions } from './options';
 import { Outcomes } from './outcomes';
 import * as q from './queries';
 import { RetryWake } from './retry-wake';
-import { MissedSlots, waitForSendSlot } from './send-slot';
+import { DatabaseClock, MissedSlots, waitForSendSlot } from './send-slot';
 import { readTuning, TUNING_CHANNEL, TUNING_POLL_MS } from './tuning';
 
 export type { WorkerOptions } from './options';
@@ -42,6 +42,7 @@ export class Worker {
   private readonly vacuum: DrainVacuum;
   private readonly leases: Leases;
   private readonly missedSlots: MissedSlots;
+  private readonly databaseClock = new DatabaseClock();
   private readonly pollIntervalMs: number;
   private readonly defaultLeaseMs: number;
   private readonly prefetch: number | undefined;
@@ -190,6 +191,7 @@ export class Worker {
       const asked = limits.reduce((a, b) => a + b, 0);
       if (asked === 0) return; // full: a finishing handler wakes us
       let rows: q.ClaimedRow[];
+      const askedAt = Date.now();
       try {
         rows = await q.claim(
           this.options.pool,
@@ -211,12 +213,17 @@ export class Worker {
       const received = new Map<Lane, number>();
       const arrived = Date.now();
       let lastSlot = 0;
+      const paced = rows.find((r) => r.dbNowMs !== null);
+      if (paced) this.databaseClock.observe(paced.dbNowMs!, askedAt, arrived);
       for (const row of rows) {
-        if (row.waitMs > 0) {
-          row.sendAt = arrived + row.waitMs;
+        const lane = this.lanes.find((l) => l.sub.name === row.subscription)!;
+        // Rate-limited (or a circuit's paced release): it runs in its send slot or not at all.
+        if (row.sendAtMs !== null) {
+          const window = this.databaseClock.window(row.sendAtMs);
+          row.sendAt = window.sendAt;
+          row.sendBy = window.sendBy;
           lastSlot = Math.max(lastSlot, row.sendAt);
         }
-        const lane = this.lanes.find((l) => l.sub.name === row.subscription)!;
         received.set(lane, (received.get(lane) ?? 0) + 1);
         this.inflight.set(row.deliveryId, { row });
         lane.queue.push(row);
@@ -257,7 +264,7 @@ export class Worker {
 
   /** A rate-limited delivery: run at its send slot, or hand it back if that has passed. */
   private async runAtSendSlot(lane: Lane, row: q.ClaimedRow) {
-    if (await waitForSendSlot(row.sendAt!)) return this.runHandler(lane, row);
+    if (await waitForSendSlot(row.sendAt!, row.sendBy!)) return this.runHandler(lane, row);
     lane.running--;
     if (this.inflight.delete(row.deliveryId)) this.missedSlots.giveBack(row);
     lane.exhausted = false;

@@ -15,8 +15,8 @@
 -- Send-rate limits (issue #21 item 4): when a subscription asked for has a rate (the partial index
 -- subscriptions_rate_limited, empty unless some subscription is limited) or some circuit needs
 -- attention, herald.send_pacing decides how many may be claimed and from which send slot, and
--- herald.claim_paced claims them, handing each delivery wait_ms, the wait until its slot. The
--- plain path below returns wait_ms 0 and is otherwise unchanged.
+-- herald.claim_paced claims them, handing each delivery send_at_ms, its slot. The plain path
+-- below returns NULL there and is otherwise unchanged.
 -- Settings (CREATE OR REPLACE drops every SET it does not name: keep them all here):
 --   jit = off: JIT never pays off in a call this short, and a large table's estimates can push
 --     it over jit_above_cost: ~17 ms of compiling per call (10 M deliveries: claim + completion
@@ -43,7 +43,8 @@ RETURNS TABLE (
   payload jsonb,
   key text,
   published_at timestamptz,
-  wait_ms integer
+  send_at_ms float8,
+  db_now_ms float8
 )
 LANGUAGE plpgsql
 SET jit = off SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
@@ -106,7 +107,7 @@ BEGIN
       AND (SELECT count(*) FROM claimed) >= (SELECT coalesce(sum(asked), 0) FROM wanted)
   )
   SELECT c.id, c.subscription, c.attempts, c.manual_next, c.lease_expires_at,
-         e.id, e.channel, e.payload, e.key, e.created_at, 0
+         e.id, e.channel, e.payload, e.key, e.created_at, NULL::float8, NULL::float8
   FROM claimed c
   JOIN herald.events e ON e.id = c.event_id;
 END

@@ -2,9 +2,12 @@
 -- attention: the same claim, with p_limits already cut by circuit_allowances and send_pacing
 -- (p_asked is what the worker asked for, for the waiting flag), plus the send slots. The
 -- deliveries of a paced subscription are numbered; the n-th gets the slot
--- p_first_slots[i] + (n − 1)/rate and wait_ms until it, and herald.send_rates.next_slot_at moves
--- past the slots used (its row was locked by send_pacing in this transaction). Unpaced
--- subscriptions in the same call get wait_ms 0.
+-- p_first_slots[i] + (n − 1)/rate as send_at_ms (epoch ms, the database's clock), and
+-- herald.send_rates.next_slot_at moves past the slots used (its row was locked by send_pacing in
+-- this transaction). Unpaced subscriptions in the same call get NULL.
+-- db_now_ms is now() (the transaction's start, on the database's clock): a moment between the
+-- worker sending the claim and receiving its answer, from which the worker learns how its own
+-- clock stands to the database's (worker/send-slot.ts) without trusting either to be set right.
 -- Kept apart from claim_many so that the unlimited path carries no window function or extra
 -- join (npm run bench:engine, docs/BENCHMARKS.md).
 -- Settings (CREATE OR REPLACE drops every SET it does not name: keep them all here):
@@ -29,7 +32,8 @@ RETURNS TABLE (
   payload jsonb,
   key text,
   published_at timestamptz,
-  wait_ms integer
+  send_at_ms float8,
+  db_now_ms float8
 )
 LANGUAGE plpgsql
 SET jit = off SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
@@ -82,10 +86,9 @@ BEGIN
   )
   SELECT c.id, c.subscription, c.attempts, c.manual_next, c.lease_expires_at,
          e.id, e.channel, e.payload, e.key, e.created_at,
-         CASE WHEN w.rate IS NULL THEN 0
-              ELSE greatest(0, ceil(extract(epoch FROM w.first_slot + (c.n - 1) / w.rate * interval '1 second'
-                                                     - clock_timestamp()) * 1000))::integer
-         END
+         CASE WHEN w.rate IS NOT NULL
+              THEN extract(epoch FROM w.first_slot)::float8 * 1000 + (c.n - 1) * 1000 / w.rate END,
+         CASE WHEN w.rate IS NOT NULL THEN extract(epoch FROM now())::float8 * 1000 END
   FROM numbered c
   JOIN wanted w ON w.name = c.subscription
   JOIN herald.events e ON e.id = c.event_id;
