@@ -128,7 +128,7 @@ export async function alertsCommand(cfg: Config, argv: string[]): Promise<number
         return 0;
       });
     case 'set': {
-      if (!arg) throw new CliError('alerts set: which rule? one of ' + alertKinds.join(', '));
+      if (!arg) throw new CliError(`alerts set: which rule? one of ${alertKinds.join(', ')}`);
       if (values.on && values.off) throw new CliError('alerts set: --on or --off, not both');
       const change = {
         kind: arg,
