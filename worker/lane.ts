@@ -11,6 +11,12 @@ export interface Lane {
   queue: ClaimedRow[];
   running: number;
   /**
+   * Provider-unavailable failures whose outcome is not recorded yet. While there are any, no
+   * queued delivery starts: the answer may be that the circuit opened, and then they go back
+   * unsent (Worker.providerFailureRecorded).
+   */
+  unsure: number;
+  /**
    * The last claim asked for this lane and got fewer than it asked: nothing more is runnable
    * now, so a finishing handler does not claim again (an empty round trip after every event
    * when traffic is light, in the way of the next event's claim). New work wakes the worker
@@ -27,6 +33,7 @@ export function newLane(sub: Subscription): Lane {
     concurrency: sub.concurrency,
     queue: [],
     running: 0,
+    unsure: 0,
     exhausted: false,
     deadlines: new DeadlineQueue(),
   };

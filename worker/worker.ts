@@ -66,8 +66,8 @@ export class Worker {
     this.retries = new RetryWake(() => this.wake());
     this.vacuum = new DrainVacuum(pool, log);
     this.missedSlots = new MissedSlots(pool, this.id, log);
-    this.outcomes = new Outcomes(pool, this.id, this.inflight, log, this.retries, this.vacuum, (name) =>
-      this.giveBackHeld(name),
+    this.outcomes = new Outcomes(pool, this.id, this.inflight, log, this.retries, this.vacuum, (name, held) =>
+      this.providerFailureRecorded(name, held),
     );
     this.successes = this.outcomes.successes;
     this.failures = this.outcomes.failures;
@@ -254,7 +254,7 @@ export class Worker {
   }
 
   private startHandlers(lane: Lane) {
-    while (!this.stopping && lane.running < lane.concurrency && lane.queue.length > 0) {
+    while (!this.stopping && lane.unsure === 0 && lane.running < lane.concurrency && lane.queue.length > 0) {
       const row = lane.queue.shift()!;
       lane.running++;
       if (row.sendAt) void this.runAtSendSlot(lane, row);
@@ -290,7 +290,11 @@ export class Worker {
       });
       if (!entry?.abandoned) this.successes.push({ row, startedAt, result: toJson(result) });
     } catch (error) {
-      if (!entry?.abandoned) this.failures.push({ row, startedAt, failure: classifyFailure(error) });
+      if (!entry?.abandoned) {
+        const failure = classifyFailure(error);
+        if (failure.unavailable) lane.unsure++;
+        this.failures.push({ row, startedAt, failure });
+      }
     } finally {
       if (deadline) lane.deadlines.finish(deadline);
       lane.running--;
@@ -300,6 +304,20 @@ export class Worker {
       if (!lane.exhausted && lane.queue.length < Math.max(1, (lane.concurrency + this.prefetchFor(lane)) / 4))
         this.wake();
     }
+  }
+
+  /**
+   * A provider-unavailable failure of this subscription is recorded. Until then no queued
+   * delivery of it started (Lane.unsure): if the answer is "held", its circuit is open and they go
+   * back unsent, so that once a circuit opens the provider hears nothing from this worker but
+   * probes (test/circuit-long-outage.test.ts). Else the run of failures goes on and so do they.
+   */
+  private providerFailureRecorded(subscription: string, held: boolean) {
+    const lane = this.lanes.find((l) => l.sub.name === subscription);
+    if (!lane) return;
+    lane.unsure = Math.max(0, lane.unsure - 1);
+    if (held) this.giveBackHeld(subscription);
+    this.startHandlers(lane);
   }
 
   /**
