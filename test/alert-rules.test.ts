@@ -166,7 +166,9 @@ describe('no_heartbeat', () => {
     expect(await noHeartbeat(t.pool, [target({ windowSeconds: 120 })])).toEqual([]);
     await t.query(`UPDATE herald.workers SET last_heartbeat_at = now() - interval '5 minutes'`);
     const [f] = await noHeartbeat(t.pool, [target({ windowSeconds: 120 })]);
-    expect(f?.summary).toContain('no worker for this subscription has a heartbeat since');
+    expect(f?.summary).toBe(
+      '3 deliveries due and no worker for this subscription has sent a heartbeat for 5 min',
+    );
   });
   it('stays quiet when nothing is due', async () => {
     expect(await noHeartbeat(t.pool, [target({ windowSeconds: 120 })])).toEqual([]);

@@ -192,8 +192,14 @@ export const deadGrowth: Condition = async (db, targets) => {
  * (or none is registered: rescue forgets workers silent for 2 minutes).
  */
 export const noHeartbeat: Condition = async (db, targets) => {
-  const { rows } = await db.query<{ subscription: string; due: number; oldest: Date; last: Date | null }>(
-    `SELECT r.subscription, due.n AS due, due.oldest, w.last
+  const { rows } = await db.query<{
+    subscription: string;
+    due: number;
+    oldest: Date;
+    last: Date | null;
+    silent: number | null;
+  }>(
+    `SELECT r.subscription, due.n AS due, due.oldest, w.last, extract(epoch FROM now() - w.last)::float8 AS silent
      FROM ${TARGETS}
      JOIN herald.subscriptions s ON s.name = r.subscription AND NOT s.paused
      ${DUE}
@@ -209,8 +215,10 @@ export const noHeartbeat: Condition = async (db, targets) => {
       subscription: row.subscription,
       value: row.due,
       since: last ?? new Date(row.oldest),
-      summary: `${count(row.due)} deliveries due and no worker for this subscription has a heartbeat${
-        last ? ` since ${last.toISOString()}` : ''
+      summary: `${count(row.due)} deliveries due and ${
+        row.silent === null
+          ? 'no worker runs this subscription'
+          : `no worker for this subscription has sent a heartbeat for ${duration(row.silent)}`
       }`,
     };
   });
