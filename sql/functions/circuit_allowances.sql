@@ -8,8 +8,10 @@
 -- half-open: the claim is not cut here; herald.send_pacing paces it at circuit_release_per_second
 -- (or the subscription's own send rate, if lower), the one limiter for both (issue #21 item 4), so
 -- all workers together release the held deliveries at that rate. When nothing of the
--- subscription is runnable any more, the circuit is closed and the subscription's own rate (if
--- any) is all that limits it.
+-- subscription is runnable or running any more, the circuit is closed and the subscription's own
+-- rate (if any) is all that limits it. Running counts: a worker that misses a delivery's send slot
+-- gives it back (worker/send-slot.ts), and closing before that would send it unpaced, in a burst
+-- with the last paced ones (test/circuit-long-outage.test.ts saw 65 starts in a second at 60/s).
 -- A paused subscription is left alone (claim_many takes nothing of it): no probe is spent on it.
 -- Rows are locked in subscription order (see circuit_failures); deliveries are claimed after
 -- with SKIP LOCKED, so holding a circuit lock never waits for a delivery.
@@ -55,7 +57,9 @@ BEGIN
       END IF;
     ELSIF NOT EXISTS (
         SELECT 1 FROM herald.deliveries d
-        WHERE d.subscription = c.subscription AND d.state = 'pending' AND d.run_at <= now()) THEN
+        WHERE d.subscription = c.subscription AND d.state = 'pending' AND d.run_at <= now())
+      AND NOT EXISTS (
+        SELECT 1 FROM herald.deliveries d WHERE d.subscription = c.subscription AND d.state = 'running') THEN
       UPDATE herald.circuits
       SET state = 'closed', failures = 0, window_started_at = NULL, opened_at = NULL, half_open_at = NULL,
           closed_at = now(), updated_at = now()

@@ -22,7 +22,11 @@ const RATE_PER_SECOND = 30;
  * to 30/s. The circuit breaker must hold every email without spending attempts (0 dead), let only
  * probes reach the provider once it opened, and after the return send every held email exactly
  * once, paced (the release at 20/s through the send-rate limiter: at most 20 × 1.05 + 1 starts in
- * any second), the last within one probe wait + held ÷ rate + 30 s of slack.
+ * any second), the last within 5 minutes of the return — the issue's bound, kept in real time
+ * because the release pace is the provider's capacity, which does not shrink with the outage's
+ * scale. (By design it is one probe wait + held ÷ rate; on a loaded machine workers miss send
+ * slots and release slower: the full run at load ~20 on 2 cores released 1,077 held emails in
+ * 92 s, 12/s of the 20/s allowed.)
  * Attempts after the circuit opened are counted by their start (the attempt log, the workers'
  * clocks). Each worker stops starting deliveries after a provider failure until it knows whether
  * the circuit opened; a failure it recorded just before another worker's opened it lets it start
@@ -64,11 +68,11 @@ export function longProviderOutage(server: ChaosServer, scale: ChaosScale) {
           count(stage, `true`, 'herald.deliveries', `subscription = 'email' AND state <> 'succeeded'`).then(
             (n) => !n,
           ),
-        PROBE_MAX_MS + (held / RELEASE_PER_SECOND) * 1_000 + 120_000,
+        5 * 60_000 + 60_000,
       ).catch(() => problems.push('held email not all sent'));
       const f = await figures(stage, openedAt ?? outageEnd, outageEnd);
       const lastAfterMs = f.lastSentMs - outageEnd;
-      const allowedMs = PROBE_MAX_MS + (held / RELEASE_PER_SECOND) * 1_000 + 30_000;
+      const allowedMs = 5 * 60_000;
       if (f.startedWhileOpen > probes + workers)
         problems.push(`${f.startedWhileOpen} attempts started while open, ${probes} probes`);
       if (f.deadEmail > 0) problems.push(`${f.deadEmail} emails dead`);
