@@ -25,6 +25,13 @@ const envSchema = z.object({
   HERALD_SUBSCRIPTIONS: z.string().min(1).optional(),
   /** Deliveries a worker claims ahead per subscription beyond its concurrency (default: the concurrency). */
   HERALD_PREFETCH: z.coerce.number().int().min(0).max(10_000).optional(),
+  // The email subscriptions' defaults (issue #21 item 4); operators override them without a
+  // deploy (`herald subscription set`, the console), and workers apply that within seconds.
+  /** Emails sent at once per worker process, per email subscription. */
+  // Unset: 10 sending one by one, four batches' worth (2,000) sending through the batch API.
+  HERALD_EMAIL_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** Emails per second per email subscription across all workers (e.g. Postmark's limit); unset: none. */
+  HERALD_EMAIL_RATE_PER_SECOND: z.coerce.number().positive().optional(),
   // Provider circuit breaker (issue #21): defaults for subscriptions that do not set their own
   // (subscribe({ circuit })); lib/subscriptions/define.ts CircuitPolicy says what each means.
   HERALD_CIRCUIT_FAILURES: z.coerce.number().int().min(1).optional(),
@@ -32,6 +39,20 @@ const envSchema = z.object({
   HERALD_CIRCUIT_PROBE_MS: z.coerce.number().int().positive().optional(),
   HERALD_CIRCUIT_PROBE_MAX_MS: z.coerce.number().int().positive().optional(),
   HERALD_CIRCUIT_RELEASE_PER_SECOND: z.coerce.number().positive().optional(),
+  // Alerts (issue #21, docs/ALERTS.md). Each URL is a destination every alert goes to, beside
+  // those added in the dashboard; HMAC-SHA256 signing of the webhook needs its secret.
+  HERALD_ALERT_SLACK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  HERALD_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  HERALD_ALERT_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  /** How often the maintenance leader checks the alert rules (ms). */
+  HERALD_ALERT_INTERVAL_MS: positiveInt(5_000),
+  /** Longest one alert request may take (ms): a destination that hangs delays only itself. */
+  HERALD_ALERT_TIMEOUT_MS: positiveInt(5_000),
+  /**
+   * Where people reach the console: links in alerts. The same variable as the sign-in settings'
+   * (lib/auth/config.ts, which validates it for the web process), with the same default.
+   */
+  HERALD_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Succeeded and discarded deliveries (and events nothing needs) are removed after this many days. */
   HERALD_RETENTION_DAYS: z.coerce.number().positive().default(14),
   /** Dead deliveries stay until replayed or discarded, at most this many days. */
@@ -111,6 +132,12 @@ const envSchema = z.object({
 
 export type Config = z.infer<typeof envSchema>;
 
+/** Cross-field rules: a signed webhook needs its secret. */
+const checkedSchema = envSchema.refine((c) => !c.HERALD_ALERT_WEBHOOK_URL || c.HERALD_ALERT_WEBHOOK_SECRET, {
+  path: ['HERALD_ALERT_WEBHOOK_SECRET'],
+  message: 'required with HERALD_ALERT_WEBHOOK_URL (alert webhooks are signed with it)',
+});
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -118,7 +145,7 @@ export class ConfigError extends Error {
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings count as unset: `FOO= npm start` should mean "use the default".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = envSchema.safeParse(cleaned);
+  const result = checkedSchema.safeParse(cleaned);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`);

@@ -44,6 +44,7 @@ const names = [
   'connection-kills',
   'network-stall',
   'provider-outage',
+  'long-provider-outage',
   'slow-provider',
   'bad-input',
 ];

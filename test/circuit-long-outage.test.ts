@@ -23,10 +23,11 @@ import { createTestDatabase, type TestDatabase, waitFor } from './helpers/db';
  *                     worker's 20 ms poll; 2 min / 3,600 = 33 ms, rounded up)
  *   "within 5 min"    5 min / 3,600 = 83 ms is below what a loaded test machine can time, and
  *                     the release pace is the provider's capacity, which does not shrink with the
- *                     clock: it is kept in real seconds. The bound asserted is the one the design
- *                     gives: one probe wait + held ÷ rate + 2 s of slack; for production defaults
- *                     (2 min, 20/s) that is 2 min + 1,240 ÷ 20 s ≈ 3 min for the story's 1,240
- *                     emails, inside 5 minutes.
+ *                     clock: it is kept in real seconds. The design gives one probe wait +
+ *                     held ÷ rate (here 4 s; measured 4.5–4.9 s alone); a loaded machine misses
+ *                     send slots (given back, sent later), so the bound asserted is twice that
+ *                     + 5 s. For production defaults (2 min, 20/s) the design figure is
+ *                     2 min + 1,240 ÷ 20 s ≈ 3 min for the story's 1,240 emails, inside 5 minutes.
  * Run longer with CIRCUIT_OUTAGE_MS=60000 (then one test second is 24 h / 60 s = 24 min).
  */
 const OUTAGE_MS = Number(process.env.CIRCUIT_OUTAGE_MS ?? 24_000);
@@ -164,8 +165,12 @@ describe('Postmark down for 24 hours (scaled)', () => {
         60_000,
       );
 
-      // Provider attempts during the outage: the probes, plus the handful in flight when the
-      // circuit opened (at most the concurrency: they are what opened it).
+      // Provider attempts during the outage: the probes and nothing else. What the worker held when
+      // the circuit opened — running and claimed ahead, concurrency + prefetch = 40 — had started
+      // before it opened (and opened it) or goes back unsent: after a provider-unavailable failure a
+      // lane starts nothing until that failure is recorded, and "held" sends back the rest
+      // (Worker.providerFailureRecorded). Counted by when each attempt started (the attempt log,
+      // the worker's clock), not when the sandbox received it, which on a loaded machine can lag.
       const [circuit] = await t.query<{ probes: number; outages: number; state: string }>(
         `SELECT probes, outages, state FROM herald.circuits WHERE subscription = 'order-confirmation-email'`,
       );
@@ -200,22 +205,43 @@ describe('Postmark down for 24 hours (scaled)', () => {
       // machine the last of them reach the sandbox up to ~1 s after the circuit opened (the held
       // answer that makes the worker hand back the rest takes that long), so they cannot be told
       // apart from probes by time; they can by count.
-      expect(outbox!.refused).toBeLessThanOrEqual(circuit!.probes + 2 * 20);
+      const [duringOutage] = await t.query<{ started: number; before: number }>(
+        `SELECT count(*) FILTER (WHERE started_at > $1)::int AS started,
+                count(*) FILTER (WHERE started_at <= $1)::int AS before
+         FROM herald.attempt_log WHERE delivery_id IN (
+           SELECT id FROM herald.deliveries WHERE subscription = 'order-confirmation-email')
+           AND started_at < $2`,
+        [during!.openedAt, outageEnd],
+      );
+      expect(duringOutage!.started).toBeLessThanOrEqual(circuit!.probes);
+      // Before it opened: the run of failures that opened it and what was in flight with them.
+      expect(duringOutage!.before).toBeLessThanOrEqual(5 + 20);
+      expect(outbox!.refused).toBe(duringOutage!.started + duringOutage!.before);
       // Without the breaker: 20 attempts each, 4,800 refusals, and every email dead.
 
-      // Every order exactly once, the last within one probe wait + held ÷ rate + 2 s of the end.
+      // Every order exactly once, the last within 2 × (one probe wait + held ÷ rate) + 5 s of the end.
       const sends = await t.query<{ at: Date }>(
         `SELECT received_at AS at FROM herald.sandbox_messages WHERE status = 'accepted' ORDER BY received_at`,
       );
       const times = sends.map((s) => new Date(s.at).getTime());
       const lastAfterEnd = times.at(-1)! - outageEnd.getTime();
-      expect(lastAfterEnd).toBeLessThanOrEqual(PROBE_MAX_MS + (ORDERS / RATE) * 1000 + 2_000);
-      // …at no more than the configured rate: in any second, RATE plus the bucket's second's worth;
-      // over the whole release, RATE.
-      for (let i = 0; i < times.length; i++) {
+      expect(lastAfterEnd).toBeLessThanOrEqual(2 * (PROBE_MAX_MS + (ORDERS / RATE) * 1000) + 5_000);
+      // …at no more than the configured rate: the release goes through the send-rate limiter, so
+      // in any second at most RATE × 1.05 + 1 sends start (worker/send-slot.ts); over the whole
+      // release, RATE.
+      const started = (
+        await t.query<{ ms: number }>(
+          `SELECT extract(epoch FROM success_started_at)::float8 * 1000 AS ms FROM herald.deliveries
+           WHERE subscription = 'order-confirmation-email' AND success_started_at > $1 ORDER BY 1`,
+          [outageEnd],
+        )
+      ).map((r) => r.ms);
+      for (let i = 0; i < started.length; i++) {
         let j = i;
-        while (j < times.length && times[j]! < times[i]! + 1_000) j++;
-        expect(j - i).toBeLessThanOrEqual(2 * RATE);
+        while (j < started.length && started[j]! < started[i]! + 1_000) j++;
+        expect(j - i, `${j - i} sends started in the second from ${started[i]}`).toBeLessThanOrEqual(
+          Math.floor(RATE * 1.05) + 1,
+        );
       }
       const spanS = (times.at(-1)! - times[0]!) / 1000;
       expect(ORDERS - 1).toBeLessThanOrEqual(RATE * spanS + RATE);
@@ -230,7 +256,7 @@ describe('Postmark down for 24 hours (scaled)', () => {
       expect(spent!.max).toBeLessThanOrEqual(5);
       console.log(
         `24 h outage scaled to ${OUTAGE_MS / 1000} s (×${SCALE}): ${outbox!.refused} refused sends ` +
-          `(${outbox!.refusedOpen} after it opened; ${circuit!.probes} probes), ${ORDERS} emails sent once each, the last ` +
+          `(${duringOutage!.before} started before it opened, ${duringOutage!.started} after; ${circuit!.probes} probes), ${ORDERS} emails sent once each, the last ` +
           `${lastAfterEnd} ms after the end, ${(ORDERS / spanS).toFixed(1)}/s (configured ${RATE}/s); ` +
           `outage began ${outageStart.toISOString()}`,
       );

@@ -44,15 +44,23 @@ export class BatchRunner {
 
   constructor(private readonly deps: BatchRunnerDeps) {}
 
-  /** Starts as many batches as the lane's concurrency (counted in deliveries) allows. */
+  /**
+   * Starts as many batches as the lane's concurrency (counted in deliveries) allows, from the
+   * queued deliveries without a send slot: a rate-limited one goes alone at its slot (the worker
+   * runs those). Nothing starts while a provider-unavailable failure is not yet recorded
+   * (Lane.unsure): the answer may be that the circuit opened.
+   */
   start(lane: Lane) {
     const batch = lane.sub.batch!;
-    while (!this.deps.stopping() && lane.queue.length > 0) {
-      const take = Math.min(batch.size, lane.sub.concurrency - lane.running);
+    while (!this.deps.stopping() && lane.unsure === 0 && lane.queue.length > 0) {
+      const paced = lane.queue.findIndex((row) => row.sendAt);
+      const ready = paced === -1 ? lane.queue.length : paced;
+      if (ready === 0) return;
+      const take = Math.min(batch.size, lane.concurrency - lane.running);
       if (take <= 0) return; // a finishing batch calls start again
-      if (lane.queue.length < take && !this.lingerOver(lane, batch.lingerMs)) return;
+      if (ready < take && !this.lingerOver(lane, batch.lingerMs)) return;
       this.endLinger(lane);
-      const rows = lane.queue.splice(0, take);
+      const rows = lane.queue.splice(0, Math.min(take, ready));
       lane.running += rows.length;
       void this.run(lane, rows);
     }
@@ -125,7 +133,9 @@ export class BatchRunner {
           if (m.entry?.abandoned) return;
           const outcome = missing ? undefined : (outcomes as BatchOutcome[])[i];
           if (outcome !== null && typeof outcome === 'object' && 'error' in outcome) {
-            failures.push({ row: m.row, startedAt, failure: classifyFailure(outcome.error) });
+            const failure = classifyFailure(outcome.error);
+            if (failure.unavailable) lane.unsure++;
+            failures.push({ row: m.row, startedAt, failure });
           } else if (outcome !== null && typeof outcome === 'object' && 'result' in outcome) {
             successes.push({ row: m.row, startedAt, result: toJson(outcome.result) });
           } else {
@@ -140,6 +150,7 @@ export class BatchRunner {
         for (const m of members) {
           m.abort.abort();
           if (m.entry?.abandoned) continue;
+          if (failure.unavailable) lane.unsure++;
           failures.push({ row: m.row, startedAt, failure });
           pushed.push(m.row.deliveryId);
         }

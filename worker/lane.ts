@@ -6,8 +6,16 @@ import type { ClaimedRow } from './queries';
 /** One subscription's share of the worker: its claimed deliveries, waiting and running. */
 export interface Lane {
   sub: Subscription;
+  /** Handlers at once: the declared concurrency, or an operator's (worker/tuning.ts). */
+  concurrency: number;
   queue: ClaimedRow[];
   running: number;
+  /**
+   * Provider-unavailable failures whose outcome is not recorded yet. While there are any, no
+   * queued delivery starts: the answer may be that the circuit opened, and then they go back
+   * unsent (Worker.providerFailureRecorded).
+   */
+  unsure: number;
   /**
    * The last claim asked for this lane and got fewer than it asked: nothing more is runnable
    * now, so a finishing handler does not claim again (an empty round trip after every event
@@ -20,7 +28,15 @@ export interface Lane {
 }
 
 export function newLane(sub: Subscription): Lane {
-  return { sub, queue: [], running: 0, exhausted: false, deadlines: new DeadlineQueue() };
+  return {
+    sub,
+    concurrency: sub.concurrency,
+    queue: [],
+    running: 0,
+    unsure: 0,
+    exhausted: false,
+    deadlines: new DeadlineQueue(),
+  };
 }
 
 /** A delivery this worker holds the lease of, from its claim until its outcome is recorded. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { AlertRunner } from '../lib/alerts/runner';
 import { PRUNE_THROTTLE_SQL } from '../lib/auth/password-guess-throttle';
 import type { Logger } from '../lib/log';
 
@@ -9,6 +10,8 @@ export interface MaintenanceOptions {
   deadRetentionDays: number;
   pruneIntervalMs: number;
   rollupIntervalMs: number;
+  /** Alert rules and their messages (lib/alerts/runner.ts), on timers of their own. */
+  alerts?: Pick<AlertRunner, 'start' | 'stop'>;
 }
 
 /** NOTIFY payloads must stay under 8,000 bytes: send only the newest seconds. */
@@ -38,6 +41,7 @@ export class Maintenance {
     };
     this.alignedRollups();
     every(this.options.pruneIntervalMs, () => this.prune());
+    this.options.alerts?.start();
   }
 
   /**
@@ -70,7 +74,7 @@ export class Maintenance {
     this.stopped = true;
     clearTimeout(this.rollupTimer);
     for (const t of this.timers) clearInterval(t);
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.running, this.options.alerts?.stop()]);
   }
 
   private track(work: Promise<unknown>): Promise<unknown> {

@@ -26,8 +26,11 @@ export class Outcomes {
     private readonly log: Logger,
     private readonly retries: RetryWake,
     private readonly vacuum: DrainVacuum,
-    /** A failure came back held: the subscription's circuit is open (the provider is down). */
-    private readonly onHeld: (subscription: string) => void = () => {},
+    /**
+     * A provider-unavailable failure was recorded (or could not be): `held` when it came back
+     * held, the subscription's circuit being open (the provider is down).
+     */
+    private readonly onProviderFailure: (subscription: string, held: boolean) => void = () => {},
   ) {}
 
   /** Record finished attempts in batches: at most one round of writes in flight at a time. */
@@ -108,6 +111,9 @@ export class Outcomes {
         if (unrecorded.size === 0) this.settle(ok, bad, completed, failed);
         else {
           for (const id of unrecorded) this.inflight.delete(id);
+          for (const f of bad)
+            if (f.failure.unavailable && unrecorded.has(f.row.deliveryId))
+              this.onProviderFailure(f.row.subscription, false);
           this.settle(
             ok.filter((s) => !unrecorded.has(s.row.deliveryId)),
             bad.filter((f) => !unrecorded.has(f.row.deliveryId)),
@@ -150,14 +156,12 @@ export class Outcomes {
         this.log.warn({ ...base }, 'completion refused: the lease was lost before the handler finished');
       }
     }
-    const held = new Set<string>();
     for (const f of bad) {
       this.inflight.delete(f.row.deliveryId);
       const base = { deliveryId: f.row.deliveryId, attempt: f.row.attempt, subscription: f.row.subscription };
       const result = failed.get(f.row.deliveryId);
       if (result) {
         if (result.nextRunAt) this.retries.at(result.nextRunAt);
-        else if (result.outcome === 'failed') held.add(f.row.subscription);
         this.log.info(
           {
             ...base,
@@ -173,6 +177,10 @@ export class Outcomes {
         this.log.warn({ ...base }, 'completion refused: the lease was lost before the handler failed');
       }
     }
-    for (const subscription of held) this.onHeld(subscription);
+    for (const f of bad)
+      if (f.failure.unavailable) {
+        const result = failed.get(f.row.deliveryId);
+        this.onProviderFailure(f.row.subscription, result?.outcome === 'failed' && !result.nextRunAt);
+      }
   }
 }

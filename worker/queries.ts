@@ -22,6 +22,13 @@ export interface ClaimedRow {
    * row's timestamp at claim time was a tenth of the worker's CPU per delivery.
    */
   publishedAtText: string;
+  /** A rate-limited subscription's send slot, epoch ms on the database's clock; else null. */
+  sendAtMs: number | null;
+  /** The database's clock during the claim (epoch ms), with sendAtMs. */
+  dbNowMs: number | null;
+  /** The send slot's window on this process's clock, set when the claim arrives (worker/send-slot.ts). */
+  sendAt?: number;
+  sendBy?: number;
 }
 
 const parseTimestamptz: (text: string) => Date = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
@@ -96,7 +103,8 @@ export async function claim(
   const { rows } = await db.query({
     name: 'herald_claim',
     text: `SELECT delivery_id AS "deliveryId", subscription, attempt, manual, event_id AS "eventId",
-                  channel, payload, key, published_at::text AS "publishedAtText"
+                  channel, payload, key, published_at::text AS "publishedAtText",
+                  send_at_ms AS "sendAtMs", db_now_ms AS "dbNowMs"
            FROM herald.claim_many($1, $2, $3)`,
     values: [worker, subscriptions, limits],
   });

@@ -1,10 +1,13 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { AlertRunner } from '../lib/alerts/runner';
+import { envDestinations, publicUrl } from '../lib/alerts/settings';
 import { channels as appChannels } from '../lib/channels';
 import type { ChannelSchemas } from '../lib/channels/registry';
 import { ConfigError, config } from '../lib/config';
 import { createPool, databaseUrl } from '../lib/db/client';
 import { migrateDatabase } from '../lib/db/migrate';
+import { emailSettings } from '../lib/email/config';
 import { createLogger } from '../lib/log';
 import type { Subscription } from '../lib/subscriptions/define';
 import { Maintenance } from './maintenance';
@@ -63,6 +66,15 @@ async function runWorker(overrides: WorkerOverrides) {
     deadRetentionDays: cfg.HERALD_DEAD_RETENTION_DAYS,
     pruneIntervalMs: cfg.HERALD_PRUNE_INTERVAL_MS,
     rollupIntervalMs: cfg.HERALD_ROLLUP_INTERVAL_MS,
+    alerts: new AlertRunner({
+      pool,
+      log,
+      intervalMs: cfg.HERALD_ALERT_INTERVAL_MS,
+      timeoutMs: cfg.HERALD_ALERT_TIMEOUT_MS,
+      publicUrl: publicUrl(cfg),
+      envDestinations: envDestinations(cfg),
+      email: () => emailSettings(cfg),
+    }),
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,3 +1,4 @@
+import { config } from '../lib/config';
 import { emailSubscriptions } from '../lib/email/subscriptions';
 import type { Subscription } from '../lib/subscriptions/define';
 
@@ -8,4 +9,9 @@ import type { Subscription } from '../lib/subscriptions/define';
  * Email goes through Postmark when POSTMARK_SERVER_TOKEN is set, else to the local sandbox
  * (lib/sandbox) at POSTMARK_API_URL or http://127.0.0.1:HERALD_SANDBOX_PORT.
  */
-export const subscriptions: Subscription[] = [...emailSubscriptions()];
+export const subscriptions: Subscription[] = [
+  ...emailSubscriptions({
+    concurrency: config().HERALD_EMAIL_CONCURRENCY,
+    ratePerSecond: config().HERALD_EMAIL_RATE_PER_SECOND,
+  }),
+];

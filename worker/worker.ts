@@ -17,6 +17,8 @@ import type { WorkerOptions } from './options';
 import { Outcomes } from './outcomes';
 import * as q from './queries';
 import { RetryWake } from './retry-wake';
+import { DatabaseClock, MissedSlots, waitForSendSlot } from './send-slot';
+import { readTuning, TUNING_CHANNEL, TUNING_POLL_MS } from './tuning';
 
 export type { WorkerOptions } from './options';
 
@@ -41,6 +43,8 @@ export class Worker {
   private readonly vacuum: DrainVacuum;
   private readonly leases: Leases;
   private readonly batches: BatchRunner;
+  private readonly missedSlots: MissedSlots;
+  private readonly databaseClock = new DatabaseClock();
   private readonly pollIntervalMs: number;
   private readonly defaultLeaseMs: number;
   private readonly prefetch: number | undefined;
@@ -63,8 +67,9 @@ export class Worker {
     this.prefetch = options.prefetch;
     this.retries = new RetryWake(() => this.wake());
     this.vacuum = new DrainVacuum(pool, log);
-    this.outcomes = new Outcomes(pool, this.id, this.inflight, log, this.retries, this.vacuum, (name) =>
-      this.giveBackHeld(name),
+    this.missedSlots = new MissedSlots(pool, this.id, log);
+    this.outcomes = new Outcomes(pool, this.id, this.inflight, log, this.retries, this.vacuum, (name, held) =>
+      this.providerFailureRecorded(name, held),
     );
     this.successes = this.outcomes.successes;
     this.failures = this.outcomes.failures;
@@ -101,16 +106,18 @@ export class Worker {
       this.options.circuitDefaults,
     );
     await q.registerWorker(this.options.pool, this.id, names);
+    await this.applyTuning();
     const leases = this.lanes.map((l) => l.sub.leaseMs ?? this.defaultLeaseMs);
     const heartbeatMs = Math.max(250, Math.floor(Math.min(...leases, this.defaultLeaseMs) / 3));
     this.every(this.pollIntervalMs, () => this.wake());
     this.every(heartbeatMs, () => this.leases.heartbeat());
     this.every(this.options.rescueIntervalMs ?? 2_000, () => this.leases.rescue());
+    this.every(TUNING_POLL_MS, () => this.applyTuning());
     if (this.options.notify !== false) {
       this.listener = new Listener({
         url: this.options.url,
-        channels: ['herald_wakeup'],
-        onNotify: () => this.wake(),
+        channels: ['herald_wakeup', TUNING_CHANNEL],
+        onNotify: (channel) => (channel === TUNING_CHANNEL ? void this.applyTuning() : this.wake()),
         onListening: () => this.wake(),
         pingIntervalMs: this.options.listenerPingMs ?? 5_000,
         reconnect: this.options.listenerReconnect,
@@ -120,6 +127,44 @@ export class Worker {
     }
     this.log.info({ worker: this.id, subscriptions: names }, 'worker started');
     this.wake();
+  }
+
+  /**
+   * Takes up operators' changes of concurrency (worker/tuning.ts): more starts queued handlers at
+   * once; less lets running ones finish and starts no more until below it. A failed read keeps
+   * the values in force (the next poll tries again).
+   */
+  async applyTuning(): Promise<void> {
+    let tuning: Awaited<ReturnType<typeof readTuning>>['tuning'];
+    try {
+      const askedAt = Date.now();
+      const read = await readTuning(
+        this.options.pool,
+        this.lanes.map((l) => l.sub.name),
+      );
+      this.databaseClock.observe(read.dbNowMs, askedAt, Date.now());
+      tuning = read.tuning;
+    } catch (error) {
+      this.log.warn({ err: errorText(error) }, 'could not read subscription tuning');
+      return;
+    }
+    for (const lane of this.lanes) {
+      const concurrency = tuning.get(lane.sub.name)?.concurrency;
+      if (concurrency === undefined || concurrency === lane.concurrency) continue;
+      this.log.info(
+        { subscription: lane.sub.name, from: lane.concurrency, to: concurrency },
+        'concurrency changed',
+      );
+      lane.concurrency = concurrency;
+      lane.exhausted = false;
+      this.startHandlers(lane);
+    }
+    this.wake();
+  }
+
+  /** Deliveries handed back because they missed their send slot (worker/send-slot.ts). */
+  get missedSendSlots(): number {
+    return this.missedSlots.count;
   }
 
   /** Listener reconnects so far (for metrics and tests). */
@@ -146,11 +191,11 @@ export class Worker {
 
   /** Claimed ahead beyond the concurrency: the option, else as many again as the concurrency. */
   private prefetchFor(lane: Lane): number {
-    return this.prefetch ?? lane.sub.concurrency;
+    return this.prefetch ?? lane.concurrency;
   }
 
   private capacity(lane: Lane): number {
-    return Math.max(0, lane.sub.concurrency + this.prefetchFor(lane) - lane.queue.length - lane.running);
+    return Math.max(0, lane.concurrency + this.prefetchFor(lane) - lane.queue.length - lane.running);
   }
 
   private async claimLoop(): Promise<void> {
@@ -160,6 +205,7 @@ export class Worker {
       const asked = limits.reduce((a, b) => a + b, 0);
       if (asked === 0) return; // full: a finishing handler wakes us
       let rows: q.ClaimedRow[];
+      const askedAt = Date.now();
       try {
         rows = await q.claim(
           this.options.pool,
@@ -179,8 +225,19 @@ export class Worker {
       this.claimFailures = 0;
       if (rows.length >= asked) this.waitingFlag = false; // a full claim cleared it in the database
       const received = new Map<Lane, number>();
+      const arrived = Date.now();
+      let lastSlot = 0;
+      const paced = rows.find((r) => r.dbNowMs !== null);
+      if (paced) this.databaseClock.observe(paced.dbNowMs!, askedAt, arrived);
       for (const row of rows) {
         const lane = this.lanes.find((l) => l.sub.name === row.subscription)!;
+        // Rate-limited (or a circuit's paced release): it runs in its send slot or not at all.
+        if (row.sendAtMs !== null) {
+          const window = this.databaseClock.window(row.sendAtMs);
+          row.sendAt = window.sendAt;
+          row.sendBy = window.sendBy;
+          lastSlot = Math.max(lastSlot, row.sendAt);
+        }
         received.set(lane, (received.get(lane) ?? 0) + 1);
         this.inflight.set(row.deliveryId, { row });
         lane.queue.push(row);
@@ -189,6 +246,10 @@ export class Worker {
       this.lanes.forEach((lane, i) => {
         if (limits[i]! > 0) lane.exhausted = (received.get(lane) ?? 0) < limits[i]!;
       });
+      // A rate-limited claim gets send slots up to a second ahead: claim again shortly before
+      // they run out, so the schedule stays full (a finishing handler does not: the lane may be
+      // marked exhausted only because the rate allowed no more).
+      if (lastSlot > 0) this.retries.at(new Date(lastSlot - 200));
       if (rows.length === 0) void this.vacuum.afterDrain();
       if (rows.length >= asked) {
         this.wanted = true; // there may be more
@@ -207,12 +268,27 @@ export class Worker {
   }
 
   private startHandlers(lane: Lane) {
-    if (lane.sub.batch) return this.batches.start(lane);
-    while (!this.stopping && lane.running < lane.sub.concurrency && lane.queue.length > 0) {
+    // Deliveries without a send slot go in batches where the subscription has a batch handler.
+    if (lane.sub.batch) this.batches.start(lane);
+    while (!this.stopping && lane.unsure === 0 && lane.running < lane.concurrency && lane.queue.length > 0) {
+      // A rate-limited delivery has a send slot (worker/send-slot.ts) and goes alone at it, batch
+      // handler or not: a batch would put many sends into one moment.
+      if (lane.sub.batch && !lane.queue[0]!.sendAt) return;
       const row = lane.queue.shift()!;
       lane.running++;
-      void this.runHandler(lane, row);
+      if (row.sendAt) void this.runAtSendSlot(lane, row);
+      else void this.runHandler(lane, row);
     }
+  }
+
+  /** A rate-limited delivery: run at its send slot, or hand it back if that has passed. */
+  private async runAtSendSlot(lane: Lane, row: q.ClaimedRow) {
+    if (await waitForSendSlot(row.sendAt!, row.sendBy!)) return this.runHandler(lane, row);
+    lane.running--;
+    if (this.inflight.delete(row.deliveryId)) this.missedSlots.giveBack(row);
+    lane.exhausted = false;
+    this.startHandlers(lane);
+    this.wake();
   }
 
   private async runHandler(lane: Lane, row: q.ClaimedRow) {
@@ -233,7 +309,11 @@ export class Worker {
       });
       if (!entry?.abandoned) this.successes.push({ row, startedAt, result: toJson(result) });
     } catch (error) {
-      if (!entry?.abandoned) this.failures.push({ row, startedAt, failure: classifyFailure(error) });
+      if (!entry?.abandoned) {
+        const failure = classifyFailure(error);
+        if (failure.unavailable) lane.unsure++;
+        this.failures.push({ row, startedAt, failure });
+      }
     } finally {
       if (deadline) lane.deadlines.finish(deadline);
       this.finished(lane, 1);
@@ -246,10 +326,7 @@ export class Worker {
     this.outcomes.flush();
     this.startHandlers(lane);
     // Refill before the local queue runs dry, so handlers never wait on a claim round trip.
-    if (
-      !lane.exhausted &&
-      lane.queue.length < Math.max(1, (lane.sub.concurrency + this.prefetchFor(lane)) / 4)
-    )
+    if (!lane.exhausted && lane.queue.length < Math.max(1, (lane.concurrency + this.prefetchFor(lane)) / 4))
       this.wake();
   }
 
@@ -259,6 +336,20 @@ export class Worker {
     // the lane does not wait on it for more than a few rounds.
     for (let round = 0; round < 20 && !this.stopping && ids.some((id) => this.inflight.has(id)); round++)
       await this.outcomes.flush();
+  }
+
+  /**
+   * A provider-unavailable failure of this subscription is recorded. Until then no queued
+   * delivery of it started (Lane.unsure): if the answer is "held", its circuit is open and they go
+   * back unsent, so that once a circuit opens the provider hears nothing from this worker but
+   * probes (test/circuit-long-outage.test.ts). Else the run of failures goes on and so do they.
+   */
+  private providerFailureRecorded(subscription: string, held: boolean) {
+    const lane = this.lanes.find((l) => l.sub.name === subscription);
+    if (!lane) return;
+    lane.unsure = Math.max(0, lane.unsure - 1);
+    if (held) this.giveBackHeld(subscription);
+    this.startHandlers(lane);
   }
 
   /**

@@ -11,6 +11,7 @@ const LINKS = [
   { href: '/events', label: 'Events' },
   { href: '/dead-letters', label: 'Dead letters' },
   { href: '/subscriptions', label: 'Subscriptions' },
+  { href: '/alerts', label: 'Alerts' },
   { href: '/sandbox', label: 'Sandbox' },
 ] as const;
 

@@ -11,11 +11,31 @@ import { pageReadDb } from '@/lib/db/page-reads';
 import { retryPolicyInWords } from '@/lib/lookup/retry-words';
 import { COUNT_CAP, subscriptionOverview } from '@/lib/queries/overview';
 import { PauseButton } from './pause-button';
+import { TuningButton } from './tuning-button';
 
 export const metadata: Metadata = { title: 'Subscriptions' };
 export const dynamic = 'force-dynamic';
 
 const n = (v: number) => (v >= COUNT_CAP ? `${formatCount(COUNT_CAP)}+` : formatCount(v));
+
+/** "10 at once per worker, at most 50 sends/s across all workers (set by …)". */
+function tuningInWords(p: {
+  declaredConcurrency: number;
+  concurrencyOverride: number | null;
+  declaredRate: number | null;
+  rateOverride: number | null;
+  tunedBy: string | null;
+}): string {
+  const concurrency = p.concurrencyOverride ?? p.declaredConcurrency;
+  const rate = p.rateOverride ?? p.declaredRate;
+  const tuned = p.concurrencyOverride !== null || p.rateOverride !== null;
+  return (
+    `${concurrency} at once per worker, ${rate ? `at most ${rate} sends/s across all workers` : 'no send rate limit'}` +
+    (tuned
+      ? ` (set by ${p.tunedBy ?? 'an operator'}; declared: ${p.declaredConcurrency}, ${p.declaredRate ?? 'no limit'})`
+      : '')
+  );
+}
 
 /** Each subscription: state, queue, recent outcomes, retry policy in words, pause/resume. */
 export default async function SubscriptionsPage() {
@@ -31,9 +51,16 @@ export default async function SubscriptionsPage() {
       pausedBy: string | null;
       // Raw statements hand timestamps back as text; converted where shown.
       pausedAt: string | null;
+      declaredConcurrency: number;
+      concurrencyOverride: number | null;
+      declaredRate: number | null;
+      rateOverride: number | null;
+      tunedBy: string | null;
     }>(sql`
       SELECT name, max_attempts AS "maxAttempts", backoff_base_ms AS "backoffBaseMs", backoff_max_ms AS "backoffMaxMs",
-             paused_by AS "pausedBy", paused_at AS "pausedAt"
+             paused_by AS "pausedBy", paused_at AS "pausedAt",
+             concurrency AS "declaredConcurrency", concurrency_override AS "concurrencyOverride",
+             rate_per_second AS "declaredRate", rate_override AS "rateOverride", tuned_by AS "tunedBy"
       FROM herald.subscriptions`),
   ]);
   const policy = new Map(policies.rows.map((p) => [p.name, p]));
@@ -64,6 +91,11 @@ export default async function SubscriptionsPage() {
                   <span className="mr-3">
                     <Badge tone={s.paused ? 'warn' : 'good'}>{s.paused ? 'Paused' : 'Running'}</Badge>
                   </span>
+                  {operate && p && (
+                    <span className="mr-2">
+                      <TuningButton name={s.name} values={p} />
+                    </span>
+                  )}
                   {operate && <PauseButton name={s.name} paused={s.paused} />}
                 </div>
               </div>
@@ -101,6 +133,7 @@ export default async function SubscriptionsPage() {
                 ))}
               </dl>
               {p && <p className="mt-3 text-zinc-600 dark:text-zinc-400">{retryPolicyInWords(p)}</p>}
+              {p && <p className="mt-1 text-zinc-600 dark:text-zinc-400">{tuningInWords(p)}</p>}
               <p className="mt-2 flex gap-4">
                 <Link className="underline" href={`/events?subscription=${encodeURIComponent(s.name)}`}>
                   Events

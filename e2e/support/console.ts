@@ -35,6 +35,7 @@ export const CONSOLE_PAGES = [
   '/deliveries/:delivery',
   '/dead-letters',
   '/subscriptions',
+  '/alerts',
   '/sandbox',
   '/lookup',
   '/lookup?q=:key',

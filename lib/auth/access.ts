@@ -23,6 +23,7 @@ export const pageAccess = {
   '/lookup': 'read',
   '/dead-letters': 'read',
   '/subscriptions': 'read',
+  '/alerts': 'read',
   '/admin/users': 'admin',
   '/admin/api-keys': 'admin',
   /** Where people without a session go. */
@@ -69,4 +70,11 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/v1/deliveries/[id]/discard': { POST: 'deliveries:discard' },
   '/api/v1/subscriptions/[name]/pause': { POST: 'subscriptions:operate' },
   '/api/v1/subscriptions/[name]/resume': { POST: 'subscriptions:operate' },
+  '/api/v1/alerts': { GET: 'read' },
+  '/api/v1/alerts/[id]/acknowledge': { POST: 'subscriptions:operate' },
+  '/api/v1/alerts/[id]/silence': { POST: 'subscriptions:operate' },
+  '/api/v1/alerts/rules': { PUT: 'subscriptions:operate' },
+  '/api/v1/alerts/destinations': { POST: 'admin' },
+  '/api/v1/alerts/destinations/[id]': { DELETE: 'admin' },
+  '/api/v1/alerts/destinations/[id]/test': { POST: 'subscriptions:operate' },
 };

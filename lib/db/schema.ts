@@ -75,6 +75,18 @@ export const subscriptions = herald.table(
     circuitProbeMaxMs: integer('circuit_probe_max_ms').notNull().default(120_000),
     /** Held deliveries released per second once the provider answers again. */
     circuitReleasePerSecond: doublePrecision('circuit_release_per_second').notNull().default(20),
+    // Tuning without a deploy (issue #21 item 4). `concurrency` above and `rate_per_second` are
+    // the defaults declared in code (and HERALD_EMAIL_*), synced at every worker start; the
+    // `*_override` columns are what an operator set in the console or the CLI, which the sync
+    // leaves alone. Workers apply the effective values within seconds (worker/tuning.ts).
+    /** Sends per second across all worker processes together; NULL: no limit. */
+    ratePerSecond: doublePrecision('rate_per_second'),
+    /** An operator's concurrency per worker process; NULL: the declared one. */
+    concurrencyOverride: integer('concurrency_override'),
+    /** An operator's rate; 0 lifts the declared limit; NULL: the declared one. */
+    rateOverride: doublePrecision('rate_override'),
+    tunedBy: text('tuned_by'),
+    tunedAt: tstz('tuned_at'),
     createdAt: createdAt(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
@@ -83,6 +95,11 @@ export const subscriptions = herald.table(
       'subscriptions_circuit_valid',
       sql`${t.circuitFailures} >= 1 AND ${t.circuitWindowMs} > 0 AND ${t.circuitProbeMs} > 0 AND ${t.circuitProbeMaxMs} >= ${t.circuitProbeMs} AND ${t.circuitReleasePerSecond} > 0`,
     ),
+    // claim_many asks "is any of these subscriptions rate-limited?" on every call: one probe of
+    // an index that is empty unless an operator or the code set a rate.
+    index('subscriptions_rate_limited')
+      .on(t.name)
+      .where(sql`${t.ratePerSecond} IS NOT NULL OR ${t.rateOverride} IS NOT NULL`),
     check('subscriptions_name_format', sql`${t.name} ~ '^[a-z0-9][a-z0-9._-]{0,99}$'`),
     check('subscriptions_pattern_format', sql`${t.channelPattern} ~ '^([a-z0-9*][a-z0-9._*-]{0,199})$'`),
     check('subscriptions_max_attempts_positive', sql`${t.maxAttempts} >= 1`),
@@ -92,6 +109,10 @@ export const subscriptions = herald.table(
     ),
     check('subscriptions_timeout_positive', sql`${t.timeoutMs} > 0`),
     check('subscriptions_concurrency_positive', sql`${t.concurrency} > 0`),
+    check(
+      'subscriptions_tuning_valid',
+      sql`(${t.ratePerSecond} IS NULL OR ${t.ratePerSecond} > 0) AND (${t.rateOverride} IS NULL OR ${t.rateOverride} >= 0) AND (${t.concurrencyOverride} IS NULL OR ${t.concurrencyOverride} BETWEEN 1 AND 1000)`,
+    ),
     check('subscriptions_lease_positive', sql`${t.leaseMs} >= 1000`),
   ],
 );
@@ -225,8 +246,8 @@ export type CircuitState = (typeof circuitStates)[number];
  * `closed`: deliveries run; provider-unavailable failures are counted in a window. `open`: the
  * provider is down; deliveries are held (claims return nothing) without spending attempts, and
  * one probe goes out at `next_probe_at`, the wait doubling up to the policy's maximum. `half-open`:
- * a success came back; held deliveries are released at the policy's rate (a token bucket:
- * `tokens`, refilled since `tokens_at`) until none is left, then `closed`. Every transition is
+ * a success came back; held deliveries are released at the policy's rate (through the send-rate
+ * limiter, `send_rates` below) until none is left, then `closed`. Every transition is
  * a SQL function (sql/functions/circuit_*.sql) called by claim_many, fail_many and
  * complete_many. A row exists once a subscription's provider has failed.
  */
@@ -250,8 +271,6 @@ export const circuits = herald.table(
     probes: integer('probes').notNull().default(0),
     lastProbeAt: tstz('last_probe_at'),
     halfOpenAt: tstz('half_open_at'),
-    tokens: doublePrecision('tokens').notNull().default(0),
-    tokensAt: tstz('tokens_at'),
     closedAt: tstz('closed_at'),
     /** Outages so far (times opened from closed). */
     outages: integer('outages').notNull().default(0),
@@ -268,6 +287,22 @@ export const circuits = herald.table(
     index('circuits_attention').on(t.subscription).where(sql`${t.state} <> 'closed' OR ${t.failures} > 0`),
   ],
 );
+
+/**
+ * The send-rate limiter (issue #21 item 4), one row per subscription that has a rate (its own, or
+ * a half-open circuit's release pace), shared by every worker process. `next_slot_at` is the
+ * next free send slot (the "theoretical arrival time" of GCRA): a claim takes slots 1/rate apart
+ * from max(next_slot_at, now), at most a second ahead, and hands each delivery the wait until its
+ * slot; the worker starts it then or gives it back (worker/send-slot.ts). So slots in any span of
+ * T seconds number at most rate·T + 1 across all workers. sql/functions/send_pacing.sql.
+ */
+export const sendRates = herald.table('send_rates', {
+  subscription: text('subscription')
+    .primaryKey()
+    .references(() => subscriptions.name, { onDelete: 'cascade', onUpdate: 'cascade' }),
+  nextSlotAt: tstz('next_slot_at').notNull().defaultNow(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});
 
 /** Worker processes: heartbeats for health, and the `waiting` flag that decides whether publishers NOTIFY. */
 export const workers = herald.table(
@@ -648,3 +683,152 @@ export const maintenanceState = herald.table('maintenance_state', {
   /** Rollups are complete up to here (see herald.roll_up). */
   rolledUntil: tstz('rolled_until'),
 });
+
+// ─── Alerts (issue #21): rules, what fired, where it is sent, and each message's delivery ──────
+
+export const alertKinds = [
+  'stall',
+  'oldest_due',
+  'failure_rate',
+  'dead_growth',
+  'no_heartbeat',
+  'circuit_open',
+] as const;
+export type AlertKind = (typeof alertKinds)[number];
+
+/**
+ * A condition the maintenance leader checks every few seconds (lib/alerts/rules.ts says what each
+ * kind measures). `subscription` '' is the rule for every subscription without one of its own of
+ * the same kind. `window_seconds` is always the time span; `threshold` the amount (a percentage for
+ * failure_rate, a count for dead_growth, unused otherwise). Defaults: lib/alerts/defaults.ts.
+ */
+export const alertRules = herald.table(
+  'alert_rules',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    kind: text('kind', { enum: alertKinds }).notNull(),
+    subscription: text('subscription').notNull().default(''),
+    enabled: boolean('enabled').notNull().default(true),
+    threshold: doublePrecision('threshold').notNull().default(0),
+    windowSeconds: integer('window_seconds').notNull(),
+    minCount: integer('min_count').notNull().default(0),
+    /** While it holds and nobody acknowledged it, the alert is sent again this often. */
+    repeatSeconds: integer('repeat_seconds').notNull().default(3_600),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+    updatedBy: text('updated_by'),
+  },
+  (t) => [
+    uniqueIndex('alert_rules_kind_subscription').on(t.kind, t.subscription),
+    check(
+      'alert_rules_kind_valid',
+      sql`${t.kind} IN ('stall','oldest_due','failure_rate','dead_growth','no_heartbeat','circuit_open')`,
+    ),
+    check(
+      'alert_rules_values_valid',
+      sql`${t.threshold} >= 0 AND ${t.windowSeconds} >= 0 AND ${t.windowSeconds} <= 604800 AND ${t.minCount} >= 0 AND ${t.repeatSeconds} >= 60`,
+    ),
+  ],
+);
+
+export const alertStates = ['firing', 'resolved'] as const;
+
+/** One row per episode of a rule holding for a subscription: from firing to resolved. */
+export const alerts = herald.table(
+  'alerts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    ruleId: bigint('rule_id', { mode: 'number' })
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: alertKinds }).notNull(),
+    subscription: text('subscription').notNull(),
+    state: text('state', { enum: alertStates }).notNull().default('firing'),
+    severity: text('severity', { enum: ['critical', 'warning'] }).notNull(),
+    summary: text('summary').notNull(),
+    value: doublePrecision('value'),
+    /** When the condition began, as the rule measures it (e.g. the last finished delivery). */
+    since: tstz('since'),
+    startedAt: tstz('started_at').notNull().defaultNow(),
+    lastSeenAt: tstz('last_seen_at').notNull().defaultNow(),
+    resolvedAt: tstz('resolved_at'),
+    /** When a firing (or repeat) message was last queued; NULL while silenced from the start. */
+    notifiedAt: tstz('notified_at'),
+    acknowledgedAt: tstz('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    silencedUntil: tstz('silenced_until'),
+    silencedBy: text('silenced_by'),
+  },
+  (t) => [
+    check('alerts_state_valid', sql`${t.state} IN ('firing','resolved')`),
+    uniqueIndex('alerts_firing_once').on(t.ruleId, t.subscription).where(sql`${t.state} = 'firing'`),
+    index('alerts_started').on(t.startedAt),
+  ],
+);
+
+export const alertDestinationKinds = ['slack', 'webhook', 'email'] as const;
+export type AlertDestinationKind = (typeof alertDestinationKinds)[number];
+
+/**
+ * Where alerts go; every destination gets every alert. `env:` rows mirror HERALD_ALERT_*_URL and are
+ * kept by the leader. `url` and `secret` are shown to admins only; `secret` (webhook signing) never.
+ */
+export const alertDestinations = herald.table(
+  'alert_destinations',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: alertDestinationKinds }).notNull(),
+    url: text('url'),
+    secret: text('secret'),
+    emails: text('emails').array(),
+    fromEnv: boolean('from_env').notNull().default(false),
+    createdAt: createdAt(),
+    createdBy: text('created_by'),
+  },
+  (t) => [
+    uniqueIndex('alert_destinations_name').on(t.name),
+    check('alert_destinations_kind_valid', sql`${t.kind} IN ('slack','webhook','email')`),
+    check(
+      'alert_destinations_target',
+      sql`(${t.kind} = 'email') = (${t.emails} IS NOT NULL AND cardinality(${t.emails}) > 0) AND (${t.kind} = 'email' OR ${t.url} IS NOT NULL)`,
+    ),
+  ],
+);
+
+/**
+ * One message to one destination: sent on its own, oldest first per destination, with its own
+ * retries (lib/alerts/sender.ts), so a destination that is down delays nobody else.
+ */
+export const alertMessages = herald.table(
+  'alert_messages',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    destinationId: bigint('destination_id', { mode: 'number' })
+      .notNull()
+      .references(() => alertDestinations.id, { onDelete: 'cascade' }),
+    alertId: bigint('alert_id', { mode: 'number' }).references(() => alerts.id, { onDelete: 'set null' }),
+    event: text('event', { enum: ['firing', 'repeat', 'resolved', 'test'] }).notNull(),
+    payload: jsonb('payload').notNull(),
+    state: text('state', { enum: ['pending', 'sent', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
+    leaseUntil: tstz('lease_until'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: tstz('sent_at'),
+  },
+  (t) => [
+    check('alert_messages_state_valid', sql`${t.state} IN ('pending','sent','failed')`),
+    check('alert_messages_event_valid', sql`${t.event} IN ('firing','repeat','resolved','test')`),
+    index('alert_messages_pending').on(t.destinationId, t.id).where(sql`${t.state} = 'pending'`),
+    index('alert_messages_alert').on(t.alertId),
+    index('alert_messages_created').on(t.createdAt),
+  ],
+);
+
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type AlertDestinationRow = typeof alertDestinations.$inferSelect;
+export type AlertMessageRow = typeof alertMessages.$inferSelect;

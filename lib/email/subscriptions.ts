@@ -16,8 +16,13 @@ export interface EmailSubscriptionOptions {
   sender?: EmailSender;
   retry?: RetryPolicy;
   timeoutMs?: number;
-  /** Emails being sent at once per worker process. Default 10 one by one; batched, 4 batches' worth. */
+  /**
+   * Emails being sent at once per worker process (HERALD_EMAIL_CONCURRENCY). Default 10 one by one;
+   * batched, 4 batches' worth.
+   */
   concurrency?: number;
+  /** Emails per second across all workers (HERALD_EMAIL_RATE_PER_SECOND); unset: no limit. */
+  ratePerSecond?: number;
   /**
    * Send through Postmark's batch API (POST /email/batch): up to `size` emails per request
    * (at most 500), a partial batch waiting up to `lingerMs` (default 10) for more. Each email keeps
@@ -87,6 +92,7 @@ export function emailSubscriptions(options: EmailSubscriptionOptions = {}): Subs
     timeoutMs: options.timeoutMs ?? 30_000,
     // Batched, the default is subscribe()'s: four full batches in flight.
     concurrency: options.concurrency ?? (sendBatch ? undefined : 10),
+    ratePerSecond: options.ratePerSecond,
     circuit: options.circuit,
   };
   const order = (payload: Payload<'order.approved'>, deliveryId: number): OutgoingEmail => {

@@ -51,8 +51,15 @@ export async function collectMetrics(pool: pg.Pool): Promise<string> {
     const listeners = await client.query<{ id: string; reconnects: number }>(
       'SELECT id, listener_reconnects AS reconnects FROM herald.workers ORDER BY id',
     );
-    const circuits = await client.query<{ subscription: string; state: string }>(
-      `SELECT s.name AS subscription, coalesce(c.state, 'closed') AS state
+    const circuits = await client.query<{
+      subscription: string;
+      state: string;
+      concurrency: number;
+      rate: number | null;
+    }>(
+      `SELECT s.name AS subscription, coalesce(c.state, 'closed') AS state,
+              coalesce(s.concurrency_override, s.concurrency) AS concurrency,
+              nullif(coalesce(s.rate_override, s.rate_per_second), 0) AS rate
        FROM herald.subscriptions s LEFT JOIN herald.circuits c ON c.subscription = s.name ORDER BY s.name`,
     );
     await client.query('COMMIT');
@@ -118,6 +125,23 @@ export async function collectMetrics(pool: pg.Pool): Promise<string> {
           labels: { subscription: r.subscription },
           value: r.state === 'open' ? 1 : 0,
         })),
+      },
+      {
+        name: 'herald_subscription_concurrency',
+        help: 'Handlers a subscription may run at once per worker process (as declared, or as an operator set it).',
+        type: 'gauge',
+        samples: circuits.rows.map((r) => ({
+          labels: { subscription: r.subscription },
+          value: r.concurrency,
+        })),
+      },
+      {
+        name: 'herald_subscription_rate_limit_per_second',
+        help: 'Sends per second a subscription may make across all worker processes together; absent: no limit.',
+        type: 'gauge',
+        samples: circuits.rows
+          .filter((r) => r.rate !== null)
+          .map((r) => ({ labels: { subscription: r.subscription }, value: r.rate! })),
       },
       {
         name: 'herald_workers_alive',

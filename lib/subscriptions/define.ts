@@ -139,6 +139,12 @@ interface CommonOptions {
    * batch handler, four full batches (4 × `batch.size`).
    */
   concurrency?: number;
+  /**
+   * Sends per second across all worker processes together (e.g. the provider's limit); unset: no
+   * limit. Enforced by the database at claim time (sql/functions/send_pacing.sql). Operators may
+   * change it and the concurrency without a deploy (`herald subscription set`, the console).
+   */
+  ratePerSecond?: number;
   /** Lease per claim; heartbeats renew it while the handler runs. Default HERALD_LEASE_MS (30 s). */
   leaseMs?: number;
   /** The provider circuit breaker; `false` turns it off. Default on, see CircuitPolicy. */
@@ -166,6 +172,7 @@ export interface Subscription {
   retry: Required<RetryPolicy>;
   timeoutMs: number;
   concurrency: number;
+  ratePerSecond?: number;
   leaseMs?: number;
   /** As declared; unset fields are filled in when the subscription is synced (circuitPolicyOf). */
   circuit?: CircuitPolicy;
@@ -189,6 +196,12 @@ export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
     if (!namePattern.test(options.name)) throw new Error(`invalid subscription name "${options.name}"`);
     if (!patternPattern.test(channelPattern)) throw new Error(`invalid channel pattern "${channelPattern}"`);
     const retry = { ...defaultRetryPolicy, ...options.retry };
+    if (
+      !Number.isInteger(options.concurrency ?? 10) ||
+      (options.concurrency ?? 10) < 1 ||
+      (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0))
+    )
+      throw new Error(`invalid concurrency or rate for "${options.name}"`);
     if (retry.maxAttempts < 1 || retry.baseDelayMs <= 0 || retry.maxDelayMs < retry.baseDelayMs)
       throw new Error(`invalid retry policy for "${options.name}"`);
     const batch = batchOptionsOf(options.name, options.batch as BatchOptions<unknown> | undefined);
@@ -200,6 +213,7 @@ export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
       retry,
       timeoutMs: options.timeoutMs ?? 30_000,
       concurrency: options.concurrency ?? (batch ? batch.size * DEFAULT_BATCHES_AT_ONCE : 10),
+      ratePerSecond: options.ratePerSecond,
       leaseMs: options.leaseMs,
       circuit: options.circuit === false ? { enabled: false } : options.circuit,
       handler,

@@ -2,8 +2,8 @@
 -- just succeeded (fenced by complete_many). closed: the run of failures is broken, the count
 -- starts again. open: the provider answers again (the probe, or an attempt that was in flight
 -- when the circuit opened): half-open, the held deliveries are released at
--- circuit_release_per_second from now (claim_many through circuit_allowances), with an empty
--- token bucket so that nothing bursts. half-open: nothing changes.
+-- circuit_release_per_second from now (claim_many through herald.send_pacing, whose slots never
+-- burst). half-open: nothing changes.
 -- complete_many calls this only when some circuit needs attention (the partial index
 -- circuits_attention is not empty), so a healthy system pays one probe of an empty index per
 -- batch of successes. Rows are locked in subscription order (see circuit_failures).
@@ -28,7 +28,7 @@ BEGIN
       WHERE subscription = c.subscription;
     ELSIF c.state = 'open' THEN
       UPDATE herald.circuits
-      SET state = 'half-open', half_open_at = now(), tokens = 0, tokens_at = now(),
+      SET state = 'half-open', half_open_at = now(),
           next_probe_at = NULL, updated_at = now()
       WHERE subscription = c.subscription;
     END IF;

@@ -12,6 +12,11 @@
 -- a paced release while half-open). A healthy system pays one probe of the partial index
 -- circuits_attention, empty unless some circuit needs attention. Gated subscriptions still count
 -- as asked-for when deciding the waiting flag: the worker has room, so publishers keep waking it.
+-- Send-rate limits (issue #21 item 4): when a subscription asked for has a rate (the partial index
+-- subscriptions_rate_limited, empty unless some subscription is limited) or some circuit needs
+-- attention, herald.send_pacing decides how many may be claimed and from which send slot, and
+-- herald.claim_paced claims them, handing each delivery send_at_ms, its slot. The plain path
+-- below returns NULL there and is otherwise unchanged.
 -- Settings (CREATE OR REPLACE drops every SET it does not name: keep them all here):
 --   jit = off: JIT never pays off in a call this short, and a large table's estimates can push
 --     it over jit_above_cost: ~17 ms of compiling per call (10 M deliveries: claim + completion
@@ -25,7 +30,7 @@
 --     test/cached-plans.test.ts.
 -- Guarded by: test/claim-plans.test.ts, test/cached-plans.test.ts, test/claim-flat.test.ts
 -- (claims as fast with a large history), test/crash.test.ts, test/dlq-race.test.ts,
--- test/circuit-breaker.test.ts.
+-- test/circuit-breaker.test.ts, test/send-rate.test.ts.
 CREATE OR REPLACE FUNCTION herald.claim_many(p_worker text, p_subscriptions text[], p_limits integer[])
 RETURNS TABLE (
   delivery_id bigint,
@@ -37,17 +42,32 @@ RETURNS TABLE (
   channel text,
   payload jsonb,
   key text,
-  published_at timestamptz
+  published_at timestamptz,
+  send_at_ms float8,
+  db_now_ms float8
 )
 LANGUAGE plpgsql
 SET jit = off SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
 #variable_conflict use_column
 DECLARE
   v_limits integer[] := p_limits;
+  v_rates float8[];
+  v_first_slots timestamptz[];
 BEGIN
   IF EXISTS (SELECT 1 FROM herald.circuits c
              WHERE c.state <> 'closed' AND c.subscription = ANY(p_subscriptions)) THEN
     v_limits := herald.circuit_allowances(p_subscriptions, p_limits);
+    SELECT p.limits, p.rates, p.first_slots INTO v_limits, v_rates, v_first_slots
+    FROM herald.send_pacing(p_subscriptions, v_limits) p;
+  ELSIF EXISTS (SELECT 1 FROM herald.subscriptions s
+                WHERE (s.rate_per_second IS NOT NULL OR s.rate_override IS NOT NULL)
+                  AND s.name = ANY(p_subscriptions)) THEN
+    SELECT p.limits, p.rates, p.first_slots INTO v_limits, v_rates, v_first_slots
+    FROM herald.send_pacing(p_subscriptions, v_limits) p;
+  END IF;
+  IF v_rates IS NOT NULL THEN
+    RETURN QUERY SELECT * FROM herald.claim_paced(p_worker, p_subscriptions, v_limits, p_limits, v_rates, v_first_slots);
+    RETURN;
   END IF;
   RETURN QUERY
   WITH wanted AS (
@@ -87,7 +107,7 @@ BEGIN
       AND (SELECT count(*) FROM claimed) >= (SELECT coalesce(sum(asked), 0) FROM wanted)
   )
   SELECT c.id, c.subscription, c.attempts, c.manual_next, c.lease_expires_at,
-         e.id, e.channel, e.payload, e.key, e.created_at
+         e.id, e.channel, e.payload, e.key, e.created_at, NULL::float8, NULL::float8
   FROM claimed c
   JOIN herald.events e ON e.id = c.event_id;
 END

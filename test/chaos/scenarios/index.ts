@@ -4,6 +4,7 @@ import type { ScenarioResult } from '../stage';
 import { badInput } from './bad-input';
 import { connectionKills } from './connection-kills';
 import { dbRestart } from './db-restart';
+import { longProviderOutage } from './long-provider-outage';
 import { networkStall } from './network-stall';
 import { providerOutage } from './provider-outage';
 import { slowProvider } from './slow-provider';
@@ -20,6 +21,7 @@ export const scenarios: Record<string, Scenario> = {
   'connection-kills': connectionKills,
   'network-stall': (server, scale) => networkStall(server, scale),
   'provider-outage': providerOutage,
+  'long-provider-outage': longProviderOutage,
   'slow-provider': slowProvider,
   'bad-input': badInput,
 };

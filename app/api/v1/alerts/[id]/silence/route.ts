@@ -1,0 +1,21 @@
+import { silenceAlert } from '@/lib/alerts/operations';
+import { readJson } from '@/lib/http/body';
+import { idParam } from '@/lib/http/params';
+import { withRoute } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/** POST `{ minutes, reason? }`: no messages about the alert for that long; 0 lifts it (operators; audited). */
+export const POST = withRoute<{ id: string }>(
+  { permission: 'subscriptions:operate' },
+  async ({ request, db, principal, params }) =>
+    Response.json(
+      await silenceAlert(
+        db,
+        principal,
+        idParam(params.id, 'alert'),
+        await readJson(request, { optional: true }),
+      ),
+    ),
+);
