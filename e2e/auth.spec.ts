@@ -4,7 +4,8 @@ import { E2E_ADMIN, setupToken } from './support/signed-in';
 /**
  * The whole story of issue 5 in a real browser against the real start command: first-run setup
  * link → admin → support user → support replays a dead delivery with a reason → the audit log.
- * Runs first (alphabetical order, one worker), while the server still has no users.
+ * Runs first (alphabetical order, one worker), while the server still has no users: a spec that
+ * signs in must sort after this file (hence e2e/on-call-alerts.spec.ts, not alerts.spec.ts).
  */
 const SUPPORT = { email: 'support@e2e.example', password: 'support password 123' };
 const REASON = 'Customer asked us to send it again';

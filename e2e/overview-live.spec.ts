@@ -35,32 +35,45 @@ let pool: pg.Pool;
 let postmark: http.Server;
 let api: APIRequestContext;
 
+/** Postmark's answer for one message: `reject+…` recipients are inactive (406). */
+function answerFor(to: string): { status: number; body: Record<string, unknown> } {
+  if (to.startsWith('reject+'))
+    return {
+      status: 422,
+      body: {
+        To: to,
+        ErrorCode: 406,
+        Message: 'You tried to send to a recipient that has been marked as inactive.',
+      },
+    };
+  return {
+    status: 200,
+    body: {
+      To: to,
+      SubmittedAt: new Date().toISOString(),
+      MessageID: randomUUID(),
+      ErrorCode: 0,
+      Message: 'OK',
+    },
+  };
+}
+
+/** A Postmark stand-in for `/email` and `/email/batch` (the email subscription's default). */
 function fakePostmark(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const to = String((JSON.parse(body || '{}') as { To?: string }).To ?? '');
       res.setHeader('content-type', 'application/json');
-      if (to.startsWith('reject+')) {
-        res.statusCode = 422;
-        res.end(
-          JSON.stringify({
-            ErrorCode: 406,
-            Message: 'You tried to send to a recipient that has been marked as inactive.',
-          }),
-        );
-      } else {
-        res.end(
-          JSON.stringify({
-            To: to,
-            SubmittedAt: new Date().toISOString(),
-            MessageID: randomUUID(),
-            ErrorCode: 0,
-            Message: 'OK',
-          }),
-        );
+      if (req.url?.startsWith('/email/batch')) {
+        // One answer per message, in order, with 200 for the request as a whole.
+        const messages = JSON.parse(body || '[]') as { To?: string }[];
+        res.end(JSON.stringify(messages.map((m) => answerFor(String(m.To ?? '')).body)));
+        return;
       }
+      const answer = answerFor(String((JSON.parse(body || '{}') as { To?: string }).To ?? ''));
+      res.statusCode = answer.status;
+      res.end(JSON.stringify(answer.body));
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
