@@ -108,7 +108,10 @@ test('alerts: operators handle them, viewers only look, admins manage destinatio
       { timeout: 60_000, intervals: [1_000] },
     )
     .toBe(1);
-  await expect(row).toContainText('7 deliveries went to the dead letters');
+  // At least the seven seeded: specs before this one on the shared server make dead letters too.
+  await expect(row).toContainText(/\d+ deliveries went to the dead letters/);
+  const dead = Number((await row.textContent())?.match(/(\d+) deliveries went to the dead letters/)?.[1]);
+  expect(dead).toBeGreaterThanOrEqual(7);
   const alertId = Number((await row.getAttribute('id'))?.replace('alert-', ''));
 
   // ── A viewer sees it, and nothing to press ────────────────────────────────────────────────
