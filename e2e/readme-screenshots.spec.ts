@@ -16,6 +16,8 @@ test.use({ baseURL: `http://127.0.0.1:${PORT}`, timezoneId: 'UTC', locale: 'en-G
 let herald: SeededHerald;
 
 test.beforeAll(async () => {
+  // Skipped in `npm test` on purpose: this spec checks nothing, it rewrites docs/overview.png and
+  // docs/sandbox-outbox.png. Layout regressions are caught by e2e/visual.spec.ts instead.
   test.skip(!process.env.HERALD_SCREENSHOT, 'only when refreshing the README screenshots');
   test.setTimeout(300_000);
   herald = await startSeededHerald('readme', PORT);
