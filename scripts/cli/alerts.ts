@@ -4,11 +4,11 @@ import { alertKindInfo } from '../../lib/alerts/kinds';
 import { setAlertRule, testAlertDestination } from '../../lib/alerts/operations';
 import { listAlerts, listDestinations, listRules } from '../../lib/alerts/queries';
 import { publicUrl } from '../../lib/alerts/settings';
-import { type Principal, rolePermissions } from '../../lib/auth/principal';
 import type { Config } from '../../lib/config';
 import { alertKinds } from '../../lib/db/schema';
 import { HeraldError } from '../../lib/errors';
 import { CliError } from './errors';
+import { cliOperator } from './operator';
 import { withToolDatabase } from './tool-database';
 
 export const ALERTS_USAGE = `usage: herald alerts list
@@ -29,17 +29,6 @@ export const ALERTS_USAGE = `usage: herald alerts list
 Changes are audited as cli:$USER. docs/ALERTS.md explains the rules.`;
 
 /** Whoever runs the CLI holds the database's credentials: an operator, audited as `cli:$USER`. */
-function cliOperator(): Principal {
-  const user = process.env.USER ?? 'unknown';
-  return {
-    kind: 'user',
-    id: `cli:${user}`,
-    name: user,
-    actor: `cli:${user}`,
-    role: 'operator',
-    permissions: new Set(rolePermissions.operator),
-  };
-}
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
 

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { type Principal, rolePermissions } from '../../lib/auth/principal';
 import type { Config } from '../../lib/config';
 import { HeraldError } from '../../lib/errors';
 import { setSubscriptionTuning } from '../../lib/operations/tuning';
 import { CliError } from './errors';
+import { cliOperator } from './operator';
 import { withToolDatabase } from './tool-database';
 
 export const SUBSCRIPTION_USAGE = `usage: herald subscription set NAME [--concurrency N|default] [--rate R|none|default] [--reason TEXT]
@@ -19,17 +19,6 @@ Changes a subscription's tuning without a deploy; running workers apply it withi
  * Whoever runs the CLI already holds the database's credentials: an operator, audited as
  * `cli:$USER`. The checks are the operation's own (lib/operations/tuning.ts).
  */
-function cliOperator(): Principal {
-  const user = process.env.USER ?? 'unknown';
-  return {
-    kind: 'user',
-    id: `cli:${user}`,
-    name: user,
-    actor: `cli:${user}`,
-    role: 'operator',
-    permissions: new Set(rolePermissions.operator),
-  };
-}
 
 function concurrencyOf(text: string | undefined): number | null | undefined {
   if (text === undefined) return undefined;
