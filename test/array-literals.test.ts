@@ -78,7 +78,7 @@ describe('array literals of completion batches', () => {
       `SELECT herald.publish('literals.test', jsonb_build_object('n', i)) FROM generate_series(1, 5) i`,
     );
     await t.query(`SELECT herald.register_worker('w-literals', 'test', 1, ARRAY['literals'])`);
-    const rows = await claim(t.pool, 'w-literals', ['literals'], [5]);
+    const rows = await claim(t.pool, 'w-literals', ['literals'], [5], [null]);
     expect(rows).toHaveLength(5);
     const base = Date.UTC(2026, 10, 29, 2, 28, 0, 0);
     const done = rows.map((row, i) => ({

@@ -26,6 +26,8 @@ export interface ClaimedRow {
   sendAtMs: number | null;
   /** The database's clock during the claim (epoch ms), with sendAtMs. */
   dbNowMs: number | null;
+  /** The delivery's run_at, epoch ms on the database's clock: for the claim floor (worker/claim-floor.ts). */
+  runAtMs: number;
   /** The send slot's window on this process's clock, set when the claim arrives (worker/send-slot.ts). */
   sendAt?: number;
   sendBy?: number;
@@ -99,16 +101,38 @@ export async function claim(
   worker: string,
   subscriptions: string[],
   limits: number[],
+  floorsMs: (number | null)[],
 ): Promise<ClaimedRow[]> {
   const { rows } = await db.query({
     name: 'herald_claim',
     text: `SELECT delivery_id AS "deliveryId", subscription, attempt, manual, event_id AS "eventId",
                   channel, payload, key, published_at::text AS "publishedAtText",
-                  send_at_ms AS "sendAtMs", db_now_ms AS "dbNowMs"
-           FROM herald.claim_many($1, $2, $3)`,
-    values: [worker, subscriptions, limits],
+                  send_at_ms AS "sendAtMs", db_now_ms AS "dbNowMs", run_at_ms AS "runAtMs"
+           FROM herald.claim_many($1, $2, $3, $4)`,
+    values: [worker, subscriptions, limits, floorsMs],
   });
   return rows;
+}
+
+/**
+ * The run_at (epoch ms) of the oldest pending delivery of `subscription` below `floorMs`, or
+ * null: the claim floor's probe (worker/claim-floor.ts). A read through deliveries_runnable.
+ */
+export async function oldestPendingBelow(
+  db: Queryable,
+  subscription: string,
+  floorMs: number,
+): Promise<number | null> {
+  const { rows } = await db.query<{ run_at_ms: number }>({
+    name: 'herald_oldest_pending_below',
+    text: `SELECT extract(epoch FROM d.run_at)::float8 * 1000 AS run_at_ms
+           FROM herald.deliveries d
+           WHERE d.subscription = $1 AND d.state = 'pending' AND d.run_at < to_timestamp($2::float8 / 1000)
+           ORDER BY d.run_at, d.id
+           LIMIT 1`,
+    values: [subscription, floorMs],
+  });
+  return rows[0]?.run_at_ms ?? null;
 }
 
 export async function completeMany(db: Queryable, worker: string, done: Success[]): Promise<Set<number>> {
@@ -183,8 +207,15 @@ export async function release(db: Queryable, worker: string, rows: ClaimedRow[])
   return result.rows[0]?.n ?? 0;
 }
 
-export async function rescueExpired(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT herald.rescue_expired(1000) AS n');
+/** Most leases one rescue returns; a rescue that returned this many may have left some. */
+export const RESCUE_LIMIT = 1000;
+
+/** Return expired leases to the queue: those that expired within `withinMs`, or all (null). */
+export async function rescueExpired(db: Queryable, withinMs: number | null): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT herald.rescue_expired($1, $2) AS n', [
+    RESCUE_LIMIT,
+    withinMs,
+  ]);
   return rows[0]?.n ?? 0;
 }
 

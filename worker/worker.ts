@@ -5,6 +5,7 @@ import { Listener } from '../lib/db/listener';
 import { classifyFailure } from '../lib/subscriptions/errors';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
 import { BatchRunner } from './batch-run';
+import { ClaimFloors } from './claim-floor';
 import type { Deadline } from './deadlines';
 import { DrainVacuum } from './drain-vacuum';
 import { errorText } from './error-text';
@@ -45,6 +46,7 @@ export class Worker {
   private readonly batches: BatchRunner;
   private readonly missedSlots: MissedSlots;
   private readonly databaseClock = new DatabaseClock();
+  private readonly floors: ClaimFloors;
   private readonly pollIntervalMs: number;
   private readonly defaultLeaseMs: number;
   private readonly prefetch: number | undefined;
@@ -68,6 +70,7 @@ export class Worker {
     this.retries = new RetryWake(() => this.wake());
     this.vacuum = new DrainVacuum(pool, log);
     this.missedSlots = new MissedSlots(pool, this.id, log);
+    this.floors = new ClaimFloors(pool, log, () => this.wake());
     this.outcomes = new Outcomes(pool, this.id, this.inflight, log, this.retries, this.vacuum, (name, held) =>
       this.providerFailureRecorded(name, held),
     );
@@ -109,7 +112,10 @@ export class Worker {
     await this.applyTuning();
     const leases = this.lanes.map((l) => l.sub.leaseMs ?? this.defaultLeaseMs);
     const heartbeatMs = Math.max(250, Math.floor(Math.min(...leases, this.defaultLeaseMs) / 3));
-    this.every(this.pollIntervalMs, () => this.wake());
+    this.every(this.pollIntervalMs, () => {
+      this.wake();
+      void this.floors.probe(this.pollIntervalMs);
+    });
     this.every(heartbeatMs, () => this.leases.heartbeat());
     this.every(this.options.rescueIntervalMs ?? 2_000, () => this.leases.rescue());
     this.every(TUNING_POLL_MS, () => this.applyTuning());
@@ -206,13 +212,9 @@ export class Worker {
       if (asked === 0) return; // full: a finishing handler wakes us
       let rows: q.ClaimedRow[];
       const askedAt = Date.now();
+      const names = this.lanes.map((l) => l.sub.name);
       try {
-        rows = await q.claim(
-          this.options.pool,
-          this.id,
-          this.lanes.map((l) => l.sub.name),
-          limits,
-        );
+        rows = await q.claim(this.options.pool, this.id, names, limits, this.floors.for(names));
       } catch (error) {
         // The database may be restarting. Try again soon rather than at the next poll, which
         // may be far off; notifications cannot be relied on to wake us meanwhile.
@@ -223,6 +225,7 @@ export class Worker {
         return;
       }
       this.claimFailures = 0;
+      this.floors.claimed(rows);
       if (rows.length >= asked) this.waitingFlag = false; // a full claim cleared it in the database
       const received = new Map<Lane, number>();
       const arrived = Date.now();

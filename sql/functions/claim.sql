@@ -7,6 +7,7 @@
 -- PL/pgSQL rather than SQL since send_at_ms was added: a SQL body is checked against claim_many's
 -- result type when created, which would tie every change of claim_many's columns to a migration
 -- written by hand (sql/README.md); PL/pgSQL checks it when called.
+-- Without claim floors (claim_many's p_floors_ms): each claim searches from the beginning.
 -- Settings: enable_seqscan = off, as claim_many (0015): the one-row forms write the same rows.
 -- Guarded by: test/sql-consumer.test.ts.
 CREATE OR REPLACE FUNCTION herald.claim(p_worker text, p_subscription text, p_limit integer DEFAULT 1)
@@ -27,6 +28,9 @@ RETURNS TABLE (
 LANGUAGE plpgsql
 SET enable_seqscan = off AS $$
 BEGIN
-  RETURN QUERY SELECT * FROM herald.claim_many(p_worker, ARRAY[p_subscription], ARRAY[p_limit]);
+  RETURN QUERY
+  SELECT c.delivery_id, c.subscription, c.attempt, c.manual, c.lease_expires_at, c.event_id, c.channel,
+         c.payload, c.key, c.published_at, c.send_at_ms, c.db_now_ms
+  FROM herald.claim_many(p_worker, ARRAY[p_subscription], ARRAY[p_limit]) c;
 END
 $$;

@@ -10,6 +10,7 @@
 -- clock stands to the database's (worker/send-slot.ts) without trusting either to be set right.
 -- Kept apart from claim_many so that the unlimited path carries no window function or extra
 -- join (npm run bench:engine, docs/BENCHMARKS.md).
+-- p_floors_ms and run_at_ms: the claim floors of claim_many, which see.
 -- Settings (CREATE OR REPLACE drops every SET it does not name: keep them all here):
 --   jit, hash and merge joins, sequential scans off, as in claim_many (0009, 0013, 0015).
 -- Guarded by: test/send-rate.test.ts, test/circuit-breaker.test.ts.
@@ -19,7 +20,8 @@ CREATE OR REPLACE FUNCTION herald.claim_paced(
   p_limits integer[],
   p_asked integer[],
   p_rates float8[],
-  p_first_slots timestamptz[]
+  p_first_slots timestamptz[],
+  p_floors_ms float8[] DEFAULT NULL
 )
 RETURNS TABLE (
   delivery_id bigint,
@@ -33,7 +35,8 @@ RETURNS TABLE (
   key text,
   published_at timestamptz,
   send_at_ms float8,
-  db_now_ms float8
+  db_now_ms float8,
+  run_at_ms float8
 )
 LANGUAGE plpgsql
 SET jit = off SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
@@ -41,8 +44,10 @@ SET jit = off SET enable_hashjoin = off SET enable_mergejoin = off SET enable_se
 BEGIN
   RETURN QUERY
   WITH wanted AS (
-    SELECT s.name, w.lim, w.asked, s.lease_ms, w.rate, w.first_slot
-    FROM unnest(p_subscriptions, p_limits, p_asked, p_rates, p_first_slots) AS w(name, lim, asked, rate, first_slot)
+    SELECT s.name, w.lim, w.asked, s.lease_ms, w.rate, w.first_slot,
+           coalesce(to_timestamp(w.floor_ms / 1000), '-infinity') AS floor_at
+    FROM unnest(p_subscriptions, p_limits, p_asked, p_rates, p_first_slots, p_floors_ms)
+         AS w(name, lim, asked, rate, first_slot, floor_ms)
     JOIN herald.subscriptions s ON s.name = w.name
     WHERE NOT s.paused AND w.asked > 0
   ),
@@ -51,7 +56,8 @@ BEGIN
     FROM wanted
     CROSS JOIN LATERAL (
       SELECT d.id FROM herald.deliveries d
-      WHERE d.subscription = wanted.name AND d.state = 'pending' AND d.run_at <= now()
+      WHERE d.subscription = wanted.name AND d.state = 'pending'
+        AND d.run_at >= wanted.floor_at AND d.run_at <= now()
       ORDER BY d.run_at, d.id
       LIMIT wanted.lim
       FOR UPDATE SKIP LOCKED
@@ -67,7 +73,7 @@ BEGIN
         updated_at = now()
     FROM picked
     WHERE d.id = picked.id
-    RETURNING d.id, d.subscription, d.attempts, d.manual_next, d.lease_expires_at, d.event_id
+    RETURNING d.id, d.subscription, d.attempts, d.manual_next, d.lease_expires_at, d.event_id, d.run_at
   ),
   numbered AS (
     SELECT c.*, row_number() OVER (PARTITION BY c.subscription ORDER BY c.id) AS n FROM claimed c
@@ -88,7 +94,8 @@ BEGIN
          e.id, e.channel, e.payload, e.key, e.created_at,
          CASE WHEN w.rate IS NOT NULL
               THEN extract(epoch FROM w.first_slot)::float8 * 1000 + (c.n - 1) * 1000 / w.rate END,
-         CASE WHEN w.rate IS NOT NULL THEN extract(epoch FROM now())::float8 * 1000 END
+         CASE WHEN w.rate IS NOT NULL THEN extract(epoch FROM now())::float8 * 1000 END,
+         extract(epoch FROM c.run_at)::float8 * 1000
   FROM numbered c
   JOIN wanted w ON w.name = c.subscription
   JOIN herald.events e ON e.id = c.event_id;
