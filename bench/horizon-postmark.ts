@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { ServerClient } from 'postmark';
 
 /**
- * A minimal Postmark-compatible `POST /email` for bench:horizon: it accepts every message at
+ * A minimal Postmark-compatible `POST /email` and `/email/batch` for bench:horizon: it accepts every message at
  * once with Postmark's success shape, so the benchmark measures the queue, not a provider. Both
- * systems send through the official `postmark` client to it, one email per delivery/job.
+ * systems send through the official `postmark` client to it, one email per delivery/job (Herald with
+ * `--batch`: up to 500 per request).
  */
 export interface PostmarkStandIn {
   /** Messages accepted so far. */
@@ -22,29 +23,32 @@ export async function startPostmarkStandIn(): Promise<PostmarkStandIn> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/email') {
+      if (req.method !== 'POST' || (req.url !== '/email' && req.url !== '/email/batch')) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ErrorCode: 404, Message: 'not found' }));
         return;
       }
-      let to = '';
+      let body: unknown;
       try {
-        to = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { To?: unknown }).To ?? '');
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         res.writeHead(422, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ErrorCode: 300, Message: 'Invalid email request' }));
         return;
       }
-      accepted++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          To: to,
+      const answer = (message: unknown) => {
+        accepted++;
+        return {
+          To: String((message as { To?: unknown } | null)?.To ?? ''),
           SubmittedAt: new Date().toISOString(),
           MessageID: `bench-${++next}`,
           ErrorCode: 0,
           Message: 'OK',
-        }),
+        };
+      };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(req.url === '/email/batch' && Array.isArray(body) ? body.map(answer) : answer(body)),
       );
     });
   });

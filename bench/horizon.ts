@@ -27,6 +27,7 @@ import { migrateDatabase } from '../lib/db/migrate';
 import { createPublisher } from '../lib/publish';
 import { subscriptionsFor } from '../lib/subscriptions/define';
 import { syncSubscriptions } from '../lib/subscriptions/sync';
+import { CLAIM_FLOOR_MARGIN_MS } from '../worker/claim-floor';
 import { Worker } from '../worker/worker';
 import {
   adminQuery,
@@ -57,6 +58,16 @@ const INTERVAL_S = numberFlag('interval-s', 60);
 /** Not measured: the worker's first claims, connection set-up, the client's first request. */
 const WARMUP_S = numberFlag('warmup-s', 5);
 const CONCURRENCY = 10;
+/**
+ * `--batch`: Herald sends through Postmark's batch endpoint (the email subscription's default, up
+ * to 500 per request) instead of one request per email; graphile-worker's handler stays one email
+ * per job, with `--graphile-concurrency` and `--graphile-local-queue` (its fastest configuration in
+ * bench:email: 20 and 500). For rates that one email per request at concurrency 10 cannot carry.
+ */
+const BATCH = process.argv.includes('--batch');
+const BATCH_SIZE = 500;
+const GRAPHILE_CONCURRENCY = numberFlag('graphile-concurrency', CONCURRENCY);
+const GRAPHILE_LOCAL_QUEUE = numberFlag('graphile-local-queue', 0);
 /** Publishes in flight at once; a publisher slower than the rate shows as fewer sent, not a pile-up. */
 const MAX_IN_FLIGHT = 16;
 const ONLY = flag('only');
@@ -126,16 +137,22 @@ function herald(): System {
     queueTable: 'deliveries',
     claimIndex: 'deliveries_runnable',
     queuedSql: "SELECT count(*)::int AS n FROM herald.deliveries WHERE state IN ('pending', 'running')",
-    // The row search of herald.claim_many (sql/functions/claim_many.sql) with its settings; the
-    // rows it locks are released by the rollback, and SKIP LOCKED makes the worker step past them.
+    // The row search of herald.claim_many (sql/functions/claim_many.sql) with its settings, from
+    // the floor the worker would pass (the newest claimed run_at less the margin,
+    // worker/claim-floor.ts); the rows it locks are released by the rollback, and SKIP LOCKED
+    // makes the worker step past them.
     explainClaim: [
+      `SELECT set_config('bench.floor',
+         (SELECT coalesce(max(run_at), '-infinity') - ${CLAIM_FLOOR_MARGIN_MS} * interval '1 millisecond'
+          FROM herald.deliveries WHERE subscription = '${SUBSCRIPTION}' AND state <> 'pending')::text, true)`,
       'SET LOCAL jit = off',
       'SET LOCAL enable_seqscan = off',
       'SET LOCAL enable_hashjoin = off',
       'SET LOCAL enable_mergejoin = off',
       `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
        SELECT d.id FROM herald.deliveries d
-       WHERE d.subscription = '${SUBSCRIPTION}' AND d.state = 'pending' AND d.run_at <= now()
+       WHERE d.subscription = '${SUBSCRIPTION}' AND d.state = 'pending'
+         AND d.run_at >= current_setting('bench.floor')::timestamptz AND d.run_at <= now()
        ORDER BY d.run_at, d.id LIMIT ${CONCURRENCY * 2}
        FOR UPDATE SKIP LOCKED`,
     ],
@@ -148,12 +165,28 @@ function herald(): System {
       subscription = subscribe({
         name: SUBSCRIPTION,
         channel: 'order.email',
-        concurrency: CONCURRENCY,
+        concurrency: BATCH ? undefined : CONCURRENCY,
         handler: async ({ n }) => {
           const sent = await postmark.client.sendEmail(orderEmail(n));
           recorder.accept(n);
           return { messageId: sent.MessageID, submittedAt: sent.SubmittedAt, to: sent.To };
         },
+        batch: BATCH
+          ? {
+              size: BATCH_SIZE,
+              handler: async (items) => {
+                const answers = await postmark.client.sendEmailBatch(
+                  items.map(({ payload }) => orderEmail(payload.n)),
+                );
+                return answers.map((sent, i) => {
+                  recorder.accept(items[i]!.payload.n);
+                  return {
+                    result: { messageId: sent.MessageID, submittedAt: sent.SubmittedAt, to: sent.To },
+                  };
+                });
+              },
+            }
+          : undefined,
       });
       await syncSubscriptions(database, [subscription], 30_000);
     },
@@ -212,10 +245,21 @@ function graphile(): System {
       await utils.migrate();
     },
     async startWorker() {
-      pool = quietPool(url, CONCURRENCY + 2);
+      pool = quietPool(url, GRAPHILE_CONCURRENCY + 2);
       runner = await runGraphile({
         pgPool: pool,
-        concurrency: CONCURRENCY,
+        concurrency: GRAPHILE_CONCURRENCY,
+        // graphile-worker 0.17's local queue with batched completion, as in bench:email.
+        preset:
+          GRAPHILE_LOCAL_QUEUE > 0
+            ? {
+                worker: {
+                  localQueue: { size: GRAPHILE_LOCAL_QUEUE },
+                  completeJobBatchDelay: 0,
+                  failJobBatchDelay: 0,
+                },
+              }
+            : undefined,
         noHandleSignals: true,
         logger: quietGraphile,
         taskList: {
@@ -581,7 +625,8 @@ async function main() {
     console.log(
       `bench:horizon on PostgreSQL ${server.version} (${server.label}); rates ${RATES.join(', ')}/s; ` +
         `${BEFORE_S} s before, ${HOLD_S} s held snapshot, ${AFTER_S} s after, ${INTERVAL_S} s intervals; ` +
-        `concurrency ${CONCURRENCY}; autovacuum ${autovacuum}; load average ${loadAverage()}\n`,
+        `${BATCH ? `herald batched (${BATCH_SIZE} per request)` : `herald concurrency ${CONCURRENCY}`}; ` +
+        `graphile-worker concurrency ${GRAPHILE_CONCURRENCY}${GRAPHILE_LOCAL_QUEUE > 0 ? `, localQueue ${GRAPHILE_LOCAL_QUEUE}` : ''}; autovacuum ${autovacuum}; load average ${loadAverage()}\n`,
     );
     const all: [() => System, string][] = [
       [herald, 'herald'],
@@ -670,6 +715,9 @@ async function main() {
       afterS: AFTER_S,
       intervalS: INTERVAL_S,
       concurrency: CONCURRENCY,
+      heraldBatch: BATCH ? BATCH_SIZE : null,
+      graphileConcurrency: GRAPHILE_CONCURRENCY,
+      graphileLocalQueue: GRAPHILE_LOCAL_QUEUE,
       autovacuum,
       handler: 'official postmark client → local stand-in, one email per delivery/job',
       seconds: round((Date.now() - started) / 1000, 1),
