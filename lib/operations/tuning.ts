@@ -2,12 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/client';
 import { HeraldError } from '../errors';
+import { CONCURRENCY_MAX, RATE_MAX } from '../subscriptions/limits';
 import { reasonOf, requireAllowed } from './policy';
-
-/** Most handlers of one subscription at once in one worker process (the table's CHECK agrees). */
-export const CONCURRENCY_MAX = 1000;
-/** Highest rate accepted, per second: beyond any provider's published limit. */
-export const RATE_MAX = 100_000;
 
 export interface TuningRequest {
   name: string;
@@ -39,9 +35,10 @@ function invalid(path: string, message: string): never {
  * Change a subscription's concurrency and send rate without a deploy (issue #21 item 4), with the
  * policy every way in shares (lib/operations/policy.ts; the console, the CLI and the API call this):
  * - who: `subscriptions:operate` (operators and up) — else `forbidden`;
- * - what: at least one of concurrency (an integer 1–1000, or null for the declared value) and
- *   ratePerSecond (0 < r ≤ 100,000, 0 for no limit, or null for the declared one) — else
- *   `invalid_request` at that path; the reason is optional (trimmed, ≤ 1,000 characters);
+ * - what: at least one of concurrency (an integer from 1 to CONCURRENCY_MAX, 10,000; or null for
+ *   the declared value) and ratePerSecond (0 < r ≤ RATE_MAX, 100,000; 0 for no limit; or null for
+ *   the declared one) — else `invalid_request` at that path; the reason is optional (trimmed,
+ *   ≤ 1,000 characters);
  * - unknown name: `not_found`.
  * The change, its audit entry (`subscription.tune`, before and after) and NOTIFY herald_tuning
  * commit together; running workers apply it at once, or within TUNING_POLL_MS (worker/tuning.ts).
