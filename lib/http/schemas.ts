@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deliveryStates } from '../db/schema';
+import { CONCURRENCY_MAX, RATE_MAX } from '../subscriptions/limits';
 import { badString } from './json-inspect';
 
 /**
@@ -234,6 +235,58 @@ export const SubscriptionStateResponse = z
     changed: z.boolean().meta({ description: 'False when it already was in that state' }),
   })
   .register(apiSchemas, { id: 'SubscriptionState' });
+
+/**
+ * PATCH /api/v1/subscriptions/{name}/tuning. Only the shape is checked here; the bounds are the
+ * operation's (lib/operations/tuning.ts, the same for the console and the CLI), which answers
+ * 422 at `concurrency` or `ratePerSecond`. `minimum`/`maximum` are documentation for clients.
+ */
+export const TuningRequest = z
+  .strictObject({
+    concurrency: z
+      .number()
+      .meta({ minimum: 1, maximum: CONCURRENCY_MAX })
+      .nullable()
+      .optional()
+      .meta({
+        description: `Handlers at once per worker process, an integer from 1 to ${CONCURRENCY_MAX}; null: back to the value declared in code; absent: unchanged`,
+      }),
+    ratePerSecond: z
+      .number()
+      .meta({ minimum: 0, maximum: RATE_MAX })
+      .nullable()
+      .optional()
+      .meta({
+        description: `Sends per second across all worker processes, up to ${RATE_MAX}; 0: no limit (lifts a declared one); null: back to the declared rate; absent: unchanged`,
+      }),
+    reason: reason.optional().meta({ description: 'Recorded in the audit log' }),
+  })
+  .meta({ description: 'Give concurrency, ratePerSecond or both: 422 at `concurrency` otherwise' })
+  .register(apiSchemas, { id: 'TuningRequest' });
+
+export const SubscriptionTuning = z
+  .object({
+    name: z.string(),
+    concurrency: z.number().int().meta({ description: 'In force: the override, else the declared value' }),
+    ratePerSecond: z.number().nullable().meta({ description: 'In force; null: no limit' }),
+    declaredConcurrency: z
+      .number()
+      .int()
+      .meta({ description: 'As declared in code (or HERALD_EMAIL_CONCURRENCY)' }),
+    declaredRatePerSecond: z.number().nullable().meta({ description: 'As declared; null: no limit' }),
+    concurrencyOverride: z.number().int().nullable().meta({ description: "An operator's; null: none" }),
+    rateOverride: z
+      .number()
+      .nullable()
+      .meta({ description: "An operator's; 0: the declared limit lifted; null: none" }),
+    tunedBy: z.string().nullable().meta({ description: 'Who last changed it, as the audit log names them' }),
+    tunedAt: time.nullable(),
+  })
+  .register(apiSchemas, { id: 'SubscriptionTuning' });
+
+export const TuningChange = SubscriptionTuning.extend({
+  changed: z.boolean().meta({ description: 'False when it already had those settings (nothing audited)' }),
+}).register(apiSchemas, { id: 'TuningChange' });
 
 export const ErrorResponse = z
   .object({
