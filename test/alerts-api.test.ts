@@ -250,6 +250,8 @@ describe('alerts', () => {
       body: { minutes: 60, reason: 'known' },
     });
     expect(silenced.status).toBe(200);
+    // RFC 3339 like every time the API answers (it was PostgreSQL's text, "2026-12-03 11:20:00+00").
+    expect(silenced.body.silencedUntil).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(new Date(silenced.body.silencedUntil).getTime()).toBeGreaterThan(Date.now() + 59 * 60_000);
     expect((await as('operator', silenceRoute, '/x', { params: { id }, body: { minutes: -1 } })).status).toBe(
       422,
