@@ -8,6 +8,7 @@ import { request, setupAuthDatabase } from './auth-helpers';
 import { testChannels } from './fixtures/channels';
 import { type TestDatabase, waitFor } from './helpers/db';
 import { inProcessWorker } from './helpers/in-process-worker';
+import { undocumented } from './helpers/openapi';
 import { sessionCookieFor } from './helpers/session';
 
 /**
@@ -16,6 +17,7 @@ import { sessionCookieFor } from './helpers/session';
  * written; bad values get 422 at their field and write nothing; an operator's key changes the
  * concurrency of a running worker within seconds, audited as the console and the CLI are
  * (test/operation-policy.test.ts compares the answers and the audit entry with the Tune dialog's).
+ * Every answer is checked against the OpenAPI document.
  */
 const subscribe = subscriptionsFor(testChannels);
 const { publishMany } = createPublisher(testChannels);
@@ -56,19 +58,39 @@ afterAll(async () => {
 });
 
 type Handler = typeof tuningRoute.PATCH;
+/** Fails the test when an answer is not as the OpenAPI document describes it. */
+function asDocumented(method: 'GET' | 'PATCH', answer: Answer): Answer {
+  expect(undocumented('/api/v1/subscriptions/{name}/tuning', method, answer.status, answer.body)).toEqual([]);
+  return answer;
+}
 /** A PATCH or GET with a session cookie, as the browser sends it. */
 async function asUser(role: keyof typeof cookies, handler: Handler, body?: unknown): Promise<Answer> {
   const method = handler === tuningRoute.GET ? 'GET' : 'PATCH';
   const response = await handler(request(PATH, { method, body, headers: { cookie: cookies[role] } }), {
     params: Promise.resolve(params),
   });
-  return { status: response.status, headers: response.headers, body: await response.json() };
+  return asDocumented(method, {
+    status: response.status,
+    headers: response.headers,
+    body: await response.json(),
+  });
 }
 /** With an API key; `null`: none. */
-const patch = (body: unknown, token: string | null = keys.operate, name = 'tuned') =>
-  call(tuningRoute.PATCH, PATH, { method: 'PATCH', token: token ?? undefined, body, params: { name } });
-const get = (token: string | null = keys.read, name = 'tuned') =>
-  call(tuningRoute.GET, PATH, { method: 'GET', token: token ?? undefined, params: { name } });
+const patch = async (body: unknown, token: string | null = keys.operate, name = 'tuned') =>
+  asDocumented(
+    'PATCH',
+    await call(tuningRoute.PATCH, PATH, {
+      method: 'PATCH',
+      token: token ?? undefined,
+      body,
+      params: { name },
+    }),
+  );
+const get = async (token: string | null = keys.read, name = 'tuned') =>
+  asDocumented(
+    'GET',
+    await call(tuningRoute.GET, PATH, { method: 'GET', token: token ?? undefined, params: { name } }),
+  );
 
 const row = async () =>
   (
@@ -163,14 +185,17 @@ describe('what', () => {
     // Validation comes before existence (lib/operations/policy.ts): 422, then 404.
     expect((await patch({ concurrency: 0 }, keys.operate, 'nope')).status).toBe(422);
     expect((await patch({ concurrency: 3 }, keys.operate, 'nope')).status).toBe(404);
-    const raw = (body: string, contentType: string) =>
-      call(tuningRoute.PATCH, PATH, {
-        method: 'PATCH',
-        token: keys.operate,
-        params,
-        body,
-        headers: { 'content-type': contentType },
-      });
+    const raw = async (body: string, contentType: string) =>
+      asDocumented(
+        'PATCH',
+        await call(tuningRoute.PATCH, PATH, {
+          method: 'PATCH',
+          token: keys.operate,
+          params,
+          body,
+          headers: { 'content-type': contentType },
+        }),
+      );
     expect((await raw('{"concurrency": 3', 'application/json')).status).toBe(400);
     expect((await raw('', 'application/json')).status).toBe(400);
     const form = await raw('concurrency=3', 'application/x-www-form-urlencoded');
