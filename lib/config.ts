@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONCURRENCY_MAX } from './subscriptions/limits';
 
 /**
  * Herald's configuration, read from the environment once and validated, so a
@@ -28,8 +29,9 @@ const envSchema = z.object({
   // The email subscriptions' defaults (issue #21 item 4); operators override them without a
   // deploy (`herald subscription set`, the console), and workers apply that within seconds.
   /** Emails sent at once per worker process, per email subscription. */
-  // Unset: 10 sending one by one, four batches' worth (2,000) sending through the batch API.
-  HERALD_EMAIL_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
+  // Unset: 10 sending one by one, four batches' worth (2,000) sending through the batch API. At
+  // most CONCURRENCY_MAX: an operator's override must be able to reach whatever this declares.
+  HERALD_EMAIL_CONCURRENCY: z.coerce.number().int().min(1).max(CONCURRENCY_MAX).optional(),
   /** Emails per second per email subscription across all workers (e.g. Postmark's limit); unset: none. */
   HERALD_EMAIL_RATE_PER_SECOND: z.coerce.number().positive().optional(),
   // Provider circuit breaker (issue #21): defaults for subscriptions that do not set their own

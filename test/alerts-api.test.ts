@@ -15,13 +15,15 @@ import type { Role } from '../lib/auth/principal';
 import { request, setupAuthDatabase, userWithSession } from './auth-helpers';
 import type { TestDatabase } from './helpers/db';
 import { waitFor } from './helpers/db';
+import { undocumented } from './helpers/openapi';
 
 /**
  * The alerts API as each role uses it: operators acknowledge, silence, edit rules and send test
  * alerts; admins add and remove destinations; viewers read and see neither destination URLs nor
  * addresses, and nobody ever gets a signing secret back except once, when it is generated. Every
  * change lands in the audit log without URL or secret. A test alert goes out through the same
- * sender as real ones and arrives signed.
+ * sender as real ones and arrives signed. Every answer, refusals included, is checked against
+ * the OpenAPI document.
  */
 let t: TestDatabase;
 const sessions = {} as Record<Role, string>;
@@ -41,6 +43,16 @@ let hookUrl = '';
 
 // biome-ignore lint/suspicious/noExplicitAny: route handlers differ in their params type
 type Handler = (r: Request, c: { params: Promise<any> }) => Promise<Response>;
+/** Each handler's operation as the OpenAPI document names it. */
+const operations = new Map<Handler, [string, string]>([
+  [listRoute, ['GET', '/api/v1/alerts']],
+  [acknowledgeRoute, ['POST', '/api/v1/alerts/{id}/acknowledge']],
+  [silenceRoute, ['POST', '/api/v1/alerts/{id}/silence']],
+  [ruleRoute, ['PUT', '/api/v1/alerts/rules']],
+  [addRoute, ['POST', '/api/v1/alerts/destinations']],
+  [removeRoute, ['DELETE', '/api/v1/alerts/destinations/{id}']],
+  [testRoute, ['POST', '/api/v1/alerts/destinations/{id}/test']],
+]);
 async function as(
   role: Role,
   handler: Handler,
@@ -54,7 +66,10 @@ async function as(
     },
   );
   const text = await response.text();
-  return { status: response.status, text, body: text ? JSON.parse(text) : null };
+  const answer = { status: response.status, text, body: text ? JSON.parse(text) : null };
+  const [method, documentedPath] = operations.get(handler)!;
+  expect(undocumented(documentedPath, method, answer.status, answer.body)).toEqual([]);
+  return answer;
 }
 
 beforeAll(async () => {
@@ -250,6 +265,8 @@ describe('alerts', () => {
       body: { minutes: 60, reason: 'known' },
     });
     expect(silenced.status).toBe(200);
+    // RFC 3339 like every time the API answers (it was PostgreSQL's text, "2026-12-03 11:20:00+00").
+    expect(silenced.body.silencedUntil).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(new Date(silenced.body.silencedUntil).getTime()).toBeGreaterThan(Date.now() + 59 * 60_000);
     expect((await as('operator', silenceRoute, '/x', { params: { id }, body: { minutes: -1 } })).status).toBe(
       422,
@@ -262,5 +279,13 @@ describe('alerts', () => {
       [`alert:${id}`],
     );
     expect(actions.map((a) => a.action)).toEqual(['alert.acknowledge', 'alert.silence']);
+    // The list with an alert, rules and a destination that has sent: as the document describes it.
+    for (const role of ['viewer', 'admin'] as Role[]) {
+      const list = await as(role, listRoute, '/api/v1/alerts');
+      expect(list.body.alerts).toMatchObject([
+        { id: firing?.id, state: 'resolved', acknowledgedBy: 'user:operator@example.com' },
+      ]);
+      expect(list.body.rules.length).toBeGreaterThan(0);
+    }
   });
 });

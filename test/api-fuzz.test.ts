@@ -10,6 +10,7 @@ import * as batchRoute from '../app/api/v1/events/batch/route';
 import * as eventsRoute from '../app/api/v1/events/route';
 import * as pauseRoute from '../app/api/v1/subscriptions/[name]/pause/route';
 import * as resumeRoute from '../app/api/v1/subscriptions/[name]/resume/route';
+import * as tuningRoute from '../app/api/v1/subscriptions/[name]/tuning/route';
 import { countRows, makeKey, setupApiDatabase } from './api-helpers';
 import type { TestDatabase } from './helpers/db';
 
@@ -30,6 +31,8 @@ const routes: { name: string; handler: Handler; method: string; param?: string }
   { name: 'bulk replay', handler: bulkReplay.POST as Handler, method: 'POST' },
   { name: 'pause', handler: pauseRoute.POST as Handler, method: 'POST', param: 'name' },
   { name: 'resume', handler: resumeRoute.POST as Handler, method: 'POST', param: 'name' },
+  { name: 'tuning', handler: tuningRoute.GET as Handler, method: 'GET', param: 'name' },
+  { name: 'tune', handler: tuningRoute.PATCH as Handler, method: 'PATCH', param: 'name' },
 ];
 
 let t: TestDatabase;
@@ -123,6 +126,14 @@ const jsonBody = fc.oneof(
     },
     { requiredKeys: [] },
   ),
+  fc.record(
+    {
+      concurrency: fc.oneof(fc.integer(), fc.double(), fc.constant(null), hostileString, fc.jsonValue()),
+      ratePerSecond: fc.oneof(fc.integer(), fc.double(), fc.constant(null), hostileString),
+      reason: hostileString,
+    },
+    { requiredKeys: [] },
+  ),
 );
 
 const rawBody = fc.oneof(
@@ -211,7 +222,7 @@ it('answers 5,000 hostile requests with 4xx (or success), never 5xx, and writes 
         if (v !== undefined) headers.set('idempotency-key', v);
       }
       const qs = new URLSearchParams(r.query).toString();
-      const hasBody = route.method === 'POST' && r.body !== undefined;
+      const hasBody = route.method !== 'GET' && r.body !== undefined;
       const req = new Request(`http://localhost/api/v1/x${qs ? `?${qs}` : ''}`, {
         method: route.method,
         headers,

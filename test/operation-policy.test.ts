@@ -9,8 +9,9 @@ import { sessionCookieFor } from './helpers/session';
 /**
  * Issue #19 item 3: each operation answers the same through the HTTP API and through the
  * dashboard's server action, for the same person — missing reason, empty filter, unknown id or
- * name, wrong role. The policy lives in lib/operations/ (single-delivery.ts, bulk-dead.ts,
- * subscriptions.ts); routes and actions only adapt, and this table holds them to it.
+ * name, wrong role, out-of-range value. The policy lives in lib/operations/ (single-delivery.ts,
+ * bulk-dead.ts, subscriptions.ts, tuning.ts); routes and actions only adapt, and this table holds
+ * them to it.
  */
 const nav = vi.hoisted(() => ({ headers: new Headers() }));
 vi.mock('next/headers', () => ({
@@ -32,12 +33,14 @@ let routes: {
   bulk: Route<Record<string, never>>;
   pause: Route<{ name: string }>;
   resume: Route<{ name: string }>;
+  tuning: Route<{ name: string }>;
 };
 let actions: {
   deliveryAction: typeof import('../app/_components/timeline/actions').deliveryAction;
   bulkAction: typeof import('../app/_components/dlq/actions').bulkAction;
   countMatching: typeof import('../app/_components/dlq/actions').countMatching;
   setPaused: typeof import('../app/subscriptions/actions').setPaused;
+  setTuning: typeof import('../app/subscriptions/tuning-actions').setTuning;
 };
 
 beforeAll(async () => {
@@ -52,6 +55,7 @@ beforeAll(async () => {
     bulk: (await import('../app/api/v1/deliveries/replay/route')).POST,
     pause: (await import('../app/api/v1/subscriptions/[name]/pause/route')).POST,
     resume: (await import('../app/api/v1/subscriptions/[name]/resume/route')).POST,
+    tuning: (await import('../app/api/v1/subscriptions/[name]/tuning/route')).PATCH,
   };
   const dlq = await import('../app/_components/dlq/actions');
   actions = {
@@ -59,6 +63,7 @@ beforeAll(async () => {
     bulkAction: dlq.bulkAction,
     countMatching: dlq.countMatching,
     setPaused: (await import('../app/subscriptions/actions')).setPaused,
+    setTuning: (await import('../app/subscriptions/tuning-actions')).setTuning,
   };
 });
 afterAll(() => t?.drop());
@@ -94,11 +99,16 @@ const STATUS: Record<Answer['code'], number> = {
   too_many_reads: 429,
 };
 
-async function viaApi<P>(route: Route<P>, who: Role, params: P, body: unknown): Promise<Answer> {
-  const response = await route(
-    request('/api/v1/x', { method: 'POST', body, headers: { cookie: cookies[who] } }),
-    { params: Promise.resolve(params) },
-  );
+async function viaApi<P>(
+  route: Route<P>,
+  who: Role,
+  params: P,
+  body: unknown,
+  method = 'POST',
+): Promise<Answer> {
+  const response = await route(request('/api/v1/x', { method, body, headers: { cookie: cookies[who] } }), {
+    params: Promise.resolve(params),
+  });
   const json = (await response.json()) as { error?: { code: ErrorCode; details?: { path: string }[] } };
   const answer: Answer = { code: json.error?.code ?? 'ok' };
   const field = json.error?.details?.[0]?.path;
@@ -197,6 +207,46 @@ const pausing = (
       : async () => expect(await paused()).toBe(!pause),
 });
 
+const overrides = async () =>
+  (
+    await t.query<{ concurrency: number | null; rate: number | null }>(
+      `SELECT concurrency_override AS concurrency, rate_override AS rate FROM herald.subscriptions WHERE name = 'policy'`,
+    )
+  )[0]!;
+const untune = () =>
+  t.query(
+    `UPDATE herald.subscriptions SET concurrency_override = NULL, rate_override = NULL WHERE name = 'policy'`,
+  );
+
+/** The Tune dialog sends text (blank: as declared); the API numbers or null. */
+const tuning = (who: Role, name: string, concurrency: string, rate: string, expected: Answer): Case => {
+  const value = (text: string) => (text === '' ? null : Number(text));
+  return {
+    name: `tune ${name} to concurrency "${concurrency}", rate "${rate}" as ${who}`,
+    who,
+    expected,
+    target: async () => {
+      await untune();
+      return 0;
+    },
+    api: () =>
+      viaApi(
+        routes.tuning,
+        who,
+        { name },
+        { concurrency: value(concurrency), ratePerSecond: value(rate) },
+        'PATCH',
+      ),
+    action: () => viaAction(who, () => actions.setTuning(name, concurrency, rate, '')),
+    after: async () =>
+      expect(await overrides()).toEqual(
+        expected.code === 'ok' && name === 'policy'
+          ? { concurrency: value(concurrency), rate: value(rate) }
+          : { concurrency: null, rate: null },
+      ),
+  };
+};
+
 const UNKNOWN = async () => 99_999_999;
 const ok: Answer = { code: 'ok' };
 const reasonMissing: Answer = { code: 'invalid_request', field: 'reason' };
@@ -233,6 +283,7 @@ const cases: Case[] = [
   single('discard', 'operator', 'x', notFound, UNKNOWN),
   pausing(true, 'operator', 'no-such-subscription', 'x', notFound),
   pausing(false, 'operator', 'no-such-subscription', 'x', notFound),
+  tuning('operator', 'no-such-subscription', '20', '', notFound),
   // Wrong role.
   single('replay', 'viewer', 'x', forbidden),
   single('retry', 'viewer', 'x', forbidden),
@@ -240,9 +291,18 @@ const cases: Case[] = [
   bulk('by subscription', 'support', { subscription: 'policy' }, forbidden),
   pausing(true, 'support', 'policy', 'x', forbidden),
   pausing(false, 'viewer', 'policy', 'x', forbidden),
+  tuning('viewer', 'policy', '20', '', forbidden),
+  tuning('support', 'policy', '20', '30', forbidden),
+  // Tuning: up to 10,000 at once (the batched email lane's default is 2,000), a rate of 0 or more.
+  tuning('operator', 'policy', '2000', '30', ok),
+  tuning('operator', 'policy', '10000', '0', ok),
+  tuning('operator', 'policy', '10001', '', { code: 'invalid_request', field: 'concurrency' }),
+  tuning('operator', 'policy', '0', '', { code: 'invalid_request', field: 'concurrency' }),
+  tuning('operator', 'policy', '', '-3', { code: 'invalid_request', field: 'ratePerSecond' }),
   // Wrong role wins over everything else that is wrong.
   single('discard', 'support', undefined, forbidden, UNKNOWN),
   bulk('with no filter', 'support', {}, forbidden),
+  tuning('viewer', 'no-such-subscription', '0', '', forbidden),
 ];
 
 describe('the API and the dashboard give the same answer', () => {
@@ -295,6 +355,44 @@ describe('details of the shared policy', () => {
       { target: `delivery:${a}`, actor: 'user:support@example.com', reason: 'from the API' },
       { target: `delivery:${b}`, actor: 'user:support@example.com', reason: 'from the dashboard' },
     ]);
+  });
+
+  it('records a tuning in the audit log the same way from both', async () => {
+    const last = async () =>
+      (
+        await t.query(
+          `SELECT actor, action, target, reason, details FROM herald.audit_log ORDER BY id DESC LIMIT 1`,
+        )
+      )[0];
+    await untune();
+    expect(
+      await viaApi(
+        routes.tuning,
+        'operator',
+        { name: 'policy' },
+        { concurrency: 7, ratePerSecond: null, reason: '  provider raised our limit  ' },
+        'PATCH',
+      ),
+    ).toEqual(ok);
+    const fromApi = await last();
+    await untune();
+    expect(
+      await viaAction('operator', () =>
+        actions.setTuning('policy', '7', '', '  provider raised our limit  '),
+      ),
+    ).toEqual(ok);
+    const fromDashboard = await last();
+    expect(fromApi).toEqual({
+      actor: 'user:operator@example.com',
+      action: 'subscription.tune',
+      target: 'subscription:policy',
+      reason: 'provider raised our limit',
+      details: {
+        before: { concurrency: 10, ratePerSecond: null },
+        after: { concurrency: 7, ratePerSecond: null },
+      },
+    });
+    expect(fromDashboard).toEqual(fromApi);
   });
 
   it('a signed-out dashboard gets unauthorized, like the API', async () => {

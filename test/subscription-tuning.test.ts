@@ -3,6 +3,7 @@ import { type Principal, type Role, rolePermissions } from '../lib/auth/principa
 import { setSubscriptionTuning } from '../lib/operations/tuning';
 import { createPublisher } from '../lib/publish';
 import { subscriptionsFor } from '../lib/subscriptions/define';
+import { CONCURRENCY_MAX } from '../lib/subscriptions/limits';
 import type { Worker } from '../worker/worker';
 import { testChannels } from './fixtures/channels';
 import { runCli } from './helpers/cli';
@@ -137,7 +138,7 @@ describe('tuning a running worker', () => {
     expect(await code(setSubscriptionTuning(t.db, as('operator'), { name: 'tuned' }))).toBe(
       'invalid_request:concurrency',
     );
-    for (const concurrency of [0, 1.5, 1001, Number.NaN])
+    for (const concurrency of [0, 1.5, CONCURRENCY_MAX + 1, Number.NaN])
       expect(await code(setSubscriptionTuning(t.db, as('operator'), { name: 'tuned', concurrency }))).toBe(
         'invalid_request:concurrency',
       );
@@ -157,6 +158,45 @@ describe('tuning a running worker', () => {
       `SELECT count(*)::int AS n FROM herald.audit_log WHERE action = 'subscription.tune'`,
     );
     expect(audited!.n).toBe(4);
+  });
+});
+
+describe('the concurrency cap', () => {
+  it("takes 2,000 (the batched email lane's default) and up to 10,000; refuses 10,001 with the bound", async () => {
+    const operator = as('operator');
+    for (const concurrency of [2_000, 10_000]) {
+      const set = await setSubscriptionTuning(t.db, operator, { name: 'tuned', concurrency });
+      expect(set).toMatchObject({ concurrency, changed: true });
+      const [row] = await t.query(
+        `SELECT concurrency_override FROM herald.subscriptions WHERE name = 'tuned'`,
+      );
+      expect(row).toEqual({ concurrency_override: concurrency });
+    }
+    const refused = await setSubscriptionTuning(t.db, operator, { name: 'tuned', concurrency: 10_001 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({
+      code: 'invalid_request',
+      message: 'concurrency: an integer from 1 to 10000.',
+      details: [{ path: 'concurrency', message: 'an integer from 1 to 10000' }],
+    });
+    const [row] = await t.query(`SELECT concurrency_override FROM herald.subscriptions WHERE name = 'tuned'`);
+    expect(row).toEqual({ concurrency_override: 10_000 });
+    await setSubscriptionTuning(t.db, operator, { name: 'tuned', concurrency: null });
+  });
+
+  it("is the table's CHECK too: the database takes CONCURRENCY_MAX and refuses one more", async () => {
+    expect(CONCURRENCY_MAX).toBe(10_000);
+    await t.query(`UPDATE herald.subscriptions SET concurrency_override = $1 WHERE name = 'tuned'`, [
+      CONCURRENCY_MAX,
+    ]);
+    await expect(
+      t.query(`UPDATE herald.subscriptions SET concurrency_override = $1 WHERE name = 'tuned'`, [
+        CONCURRENCY_MAX + 1,
+      ]),
+    ).rejects.toMatchObject({ code: '23514', constraint: 'subscriptions_tuning_valid' });
+    await t.query(`UPDATE herald.subscriptions SET concurrency_override = NULL WHERE name = 'tuned'`);
   });
 });
 
@@ -185,7 +225,8 @@ describe('herald subscription set', () => {
     expect(back.stdout).toBe('tuned: concurrency 2 per worker, no rate limit\n');
 
     for (const [args, message] of [
-      [['--concurrency', '0'], /concurrency: an integer from 1 to 1000/],
+      [['--concurrency', '0'], /concurrency: an integer from 1 to 10000\b/],
+      [['--concurrency', '10001'], /concurrency: an integer from 1 to 10000\b/],
       [['--concurrency', 'ten'], /--concurrency: a whole number or "default"/],
       [['--rate', '0'], /--rate: sends per second above 0/],
       [[], /give --concurrency, --rate or both/],

@@ -73,6 +73,15 @@ describe('the Tune dialog', () => {
       code: 'invalid_request',
       field: 'ratePerSecond',
     });
+    // Up to 10,000 (the batched email lane runs 2,000 by default); one more is refused with the bound.
+    expect(await setTuning('mail', '2000', '', '')).toMatchObject({ ok: true });
+    expect((await row())?.concurrency_override).toBe(2000);
+    expect(await setTuning('mail', '10001', '', '')).toMatchObject({
+      ok: false,
+      code: 'invalid_request',
+      field: 'concurrency',
+      message: 'concurrency: an integer from 1 to 10000.',
+    });
     expect(await setTuning('nope', '2', '', '')).toMatchObject({ ok: false, code: 'not_found' });
     expect(await setTuning('mail', '', '', '')).toMatchObject({ ok: true });
     expect(await row()).toMatchObject({ concurrency_override: null, rate_override: null });

@@ -30,9 +30,13 @@ function typeOf(schema: Json | undefined): string {
   return Array.isArray(t) ? t.join(' | ') : typeof t === 'string' ? t : (refName(schema) ?? 'any');
 }
 
+/** GET reads, POST creates or acts, PUT and PATCH change, DELETE removes. */
 const methodColour: Record<string, string> = {
   get: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-100',
   post: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-100',
+  put: 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100',
+  patch: 'bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100',
+  delete: 'bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-100',
 };
 
 export default function ApiDocsPage() {
@@ -60,7 +64,7 @@ export default function ApiDocsPage() {
           {operations.map(({ path, method, op }) => (
             <li key={op.operationId}>
               <a href={`#${op.operationId}`} className="font-mono hover:underline">
-                <span className="inline-block w-12 uppercase">{method}</span> {path}
+                <span className="inline-block w-16 uppercase">{method}</span> {path}
               </a>{' '}
               <span className="text-zinc-500">— {op.summary}</span>
             </li>

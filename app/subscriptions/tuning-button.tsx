@@ -2,6 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
+import { CONCURRENCY_MAX } from '@/lib/subscriptions/limits';
 import { buttonClass, inputClass } from '../_components/ui/button';
 import { ConfirmDialog } from '../_components/ui/dialog';
 import { toast } from '../_components/ui/toast';
@@ -57,7 +58,7 @@ export function TuningButton({ name, values }: { name: string; values: TuningVal
               name="concurrency"
               type="number"
               min={1}
-              max={1000}
+              max={CONCURRENCY_MAX}
               step={1}
               defaultValue={values.concurrencyOverride ?? ''}
               placeholder={`as declared: ${values.declaredConcurrency}`}

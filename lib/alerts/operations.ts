@@ -82,7 +82,10 @@ export async function silenceAlert(db: Db, me: Principal, id: number, body: unkn
         minutes,
       },
     );
-    return { id, silencedUntil: rows[0].until };
+    // Raw statements hand timestamps back as PostgreSQL's text ("2026-12-03 11:20:00+00"); the
+    // API answers RFC 3339 like everywhere else (the OpenAPI document says date-time).
+    const until = rows[0].until;
+    return { id, silencedUntil: until === null ? null : new Date(until).toISOString() };
   });
 }
 

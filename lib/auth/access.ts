@@ -70,6 +70,7 @@ export const routeAccess: Record<string, Partial<Record<HttpMethod, Access>>> = 
   '/api/v1/deliveries/[id]/discard': { POST: 'deliveries:discard' },
   '/api/v1/subscriptions/[name]/pause': { POST: 'subscriptions:operate' },
   '/api/v1/subscriptions/[name]/resume': { POST: 'subscriptions:operate' },
+  '/api/v1/subscriptions/[name]/tuning': { GET: 'read', PATCH: 'subscriptions:operate' },
   '/api/v1/alerts': { GET: 'read' },
   '/api/v1/alerts/[id]/acknowledge': { POST: 'subscriptions:operate' },
   '/api/v1/alerts/[id]/silence': { POST: 'subscriptions:operate' },

@@ -109,9 +109,11 @@ export const subscriptions = herald.table(
     ),
     check('subscriptions_timeout_positive', sql`${t.timeoutMs} > 0`),
     check('subscriptions_concurrency_positive', sql`${t.concurrency} > 0`),
+    // The override's bound is CONCURRENCY_MAX (lib/subscriptions/limits.ts); the operation refuses
+    // more with a message first, and test/subscription-tuning.test.ts holds the two together.
     check(
       'subscriptions_tuning_valid',
-      sql`(${t.ratePerSecond} IS NULL OR ${t.ratePerSecond} > 0) AND (${t.rateOverride} IS NULL OR ${t.rateOverride} >= 0) AND (${t.concurrencyOverride} IS NULL OR ${t.concurrencyOverride} BETWEEN 1 AND 1000)`,
+      sql`(${t.ratePerSecond} IS NULL OR ${t.ratePerSecond} > 0) AND (${t.rateOverride} IS NULL OR ${t.rateOverride} >= 0) AND (${t.concurrencyOverride} IS NULL OR ${t.concurrencyOverride} BETWEEN 1 AND 10000)`,
     ),
     check('subscriptions_lease_positive', sql`${t.leaseMs} >= 1000`),
   ],

@@ -171,6 +171,143 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/subscriptions/{name}/tuning': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A subscription's concurrency and send rate: in force, declared in code, set by an operator */
+    get: operations['getSubscriptionTuning'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change a subscription's concurrency per worker and send rate across all workers without a deploy (`operate` keys, operators; audited as subscription.tune); running workers apply it within seconds */
+    patch: operations['tuneSubscription'];
+    trace?: never;
+  };
+  '/api/v1/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Alerts (firing first, then the latest resolved), their rules and destinations; destination URLs and addresses go to admins only, signing secrets to nobody */
+    get: operations['listAlerts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/{id}/acknowledge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Stop the repeats of a firing alert (`operate` keys, operators; audited); "resolved" is still sent when it clears */
+    post: operations['acknowledgeAlert'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/{id}/silence': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** No messages about this alert, nor a new episode of its rule and subscription, for some minutes; 0 lifts a silence (`operate` keys, operators; audited) */
+    post: operations['silenceAlert'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Create or change the rule of a kind, for every subscription or one (`operate` keys, operators; audited with the values before and after) */
+    put: operations['setAlertRule'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/destinations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Add a Slack, webhook or email destination (admins: a signed-in session, no API key scope grants it; audited without URL or secret) */
+    post: operations['addAlertDestination'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/destinations/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a destination added here (admins, as above; audited) */
+    delete: operations['removeAlertDestination'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/destinations/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Queue a test message to one destination; a worker sends it like any alert (`operate` keys, operators; audited) */
+    post: operations['testAlertDestination'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -390,6 +527,212 @@ export interface components {
       /** @description False when it already was in that state */
       changed: boolean;
     };
+    /** @description Give concurrency, ratePerSecond or both: 422 at `concurrency` otherwise */
+    TuningRequest: {
+      /** @description Handlers at once per worker process, an integer from 1 to 10000; null: back to the value declared in code; absent: unchanged */
+      concurrency?: number | null;
+      /** @description Sends per second across all worker processes, up to 100000; 0: no limit (lifts a declared one); null: back to the declared rate; absent: unchanged */
+      ratePerSecond?: number | null;
+      /** @description Recorded in the audit log */
+      reason?: string;
+    };
+    SubscriptionTuning: {
+      name: string;
+      /** @description In force: the override, else the declared value */
+      concurrency: number;
+      /** @description In force; null: no limit */
+      ratePerSecond: number | null;
+      /** @description As declared in code (or HERALD_EMAIL_CONCURRENCY) */
+      declaredConcurrency: number;
+      /** @description As declared; null: no limit */
+      declaredRatePerSecond: number | null;
+      /** @description An operator's; null: none */
+      concurrencyOverride: number | null;
+      /** @description An operator's; 0: the declared limit lifted; null: none */
+      rateOverride: number | null;
+      /** @description Who last changed it, as the audit log names them */
+      tunedBy: string | null;
+      tunedAt: string | null;
+    };
+    TuningChange: {
+      name: string;
+      /** @description In force: the override, else the declared value */
+      concurrency: number;
+      /** @description In force; null: no limit */
+      ratePerSecond: number | null;
+      /** @description As declared in code (or HERALD_EMAIL_CONCURRENCY) */
+      declaredConcurrency: number;
+      /** @description As declared; null: no limit */
+      declaredRatePerSecond: number | null;
+      /** @description An operator's; null: none */
+      concurrencyOverride: number | null;
+      /** @description An operator's; 0: the declared limit lifted; null: none */
+      rateOverride: number | null;
+      /** @description Who last changed it, as the audit log names them */
+      tunedBy: string | null;
+      tunedAt: string | null;
+      /** @description False when it already had those settings (nothing audited) */
+      changed: boolean;
+    };
+    /** @description Fields not given keep their value */
+    AlertRuleChange: {
+      /** @enum {string} */
+      kind: 'stall' | 'oldest_due' | 'failure_rate' | 'dead_growth' | 'no_heartbeat' | 'circuit_open';
+      /**
+       * @description '' or absent: the rule for every subscription without its own; a new per-subscription rule starts from that one's numbers (404 for an unknown subscription)
+       * @default
+       */
+      subscription?: string;
+      enabled?: boolean;
+      /** @description A percentage for failure_rate (at most 100), a count for dead_growth */
+      threshold?: number;
+      windowSeconds?: number;
+      /** @description failure_rate: outcomes in the window before it can fire */
+      minCount?: number;
+      /** @description Sent again this often while firing and not acknowledged */
+      repeatSeconds?: number;
+      reason?: string;
+    };
+    AlertSilenceRequest: {
+      /** @description How long (at most 7 days); 0 lifts a silence */
+      minutes: number;
+      reason?: string;
+    };
+    AlertAcknowledgeRequest: {
+      reason?: string;
+    };
+    NewAlertDestination:
+      | {
+          /** @constant */
+          kind: 'slack';
+          name: string;
+          /** Format: uri */
+          url: string;
+        }
+      | {
+          /** @constant */
+          kind: 'webhook';
+          name: string;
+          /** Format: uri */
+          url: string;
+          /** @description HMAC signing secret; when absent one is generated and returned once */
+          secret?: string;
+        }
+      | {
+          /** @constant */
+          kind: 'email';
+          name: string;
+          emails: string[];
+        };
+    AlertRule: {
+      id: number;
+      /** @enum {string} */
+      kind: 'stall' | 'oldest_due' | 'failure_rate' | 'dead_growth' | 'no_heartbeat' | 'circuit_open';
+      /** @description '' for the rule of every subscription without its own */
+      subscription: string;
+      enabled: boolean;
+      threshold: number;
+      windowSeconds: number;
+      minCount: number;
+      repeatSeconds: number;
+      /** Format: date-time */
+      updatedAt: string;
+      updatedBy: string | null;
+    };
+    Alert: {
+      id: number;
+      /** @enum {string} */
+      kind: 'stall' | 'oldest_due' | 'failure_rate' | 'dead_growth' | 'no_heartbeat' | 'circuit_open';
+      /** @description '' when it is about the whole installation */
+      subscription: string;
+      /** @enum {string} */
+      state: 'firing' | 'resolved';
+      /** @enum {string} */
+      severity: 'critical' | 'warning';
+      summary: string;
+      /** @description When the condition began, if known */
+      since: string | null;
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      lastSeenAt: string;
+      resolvedAt: string | null;
+      acknowledgedAt: string | null;
+      acknowledgedBy: string | null;
+      silencedUntil: string | null;
+      silencedBy: string | null;
+      /** @description Messages about it sent */
+      sent: number;
+      /** @description Messages waiting or retrying */
+      pending: number;
+      /** @description Messages given up on */
+      failed: number;
+    };
+    AlertDestination: {
+      id: number;
+      name: string;
+      /** @enum {string} */
+      kind: 'slack' | 'webhook' | 'email';
+      /** @description Set by HERALD_ALERT_*: changed in the environment, not here */
+      fromEnv: boolean;
+      /** @description Admins only (a Slack URL is a credential) */
+      url?: string | null;
+      /** @description Admins only */
+      emails?: string[] | null;
+      /** @description Has a signing secret (never shown again) */
+      signed: boolean;
+      lastEvent: ('firing' | 'repeat' | 'resolved' | 'test') | null;
+      lastState: ('pending' | 'sent' | 'failed') | null;
+      lastError: string | null;
+      lastAt: string | null;
+      pending: number;
+    };
+    AlertOverview: {
+      /** @description Firing first, then the latest resolved (100 at most) */
+      alerts: components['schemas']['Alert'][];
+      rules: components['schemas']['AlertRule'][];
+      destinations: components['schemas']['AlertDestination'][];
+    };
+    AlertAcknowledged: {
+      id: number;
+      /** @description False when it was already acknowledged */
+      changed: boolean;
+    };
+    AlertSilenced: {
+      id: number;
+      /** @description null: the silence was lifted */
+      silencedUntil: string | null;
+    };
+    AlertRuleSet: {
+      id: number;
+      /** @enum {string} */
+      kind: 'stall' | 'oldest_due' | 'failure_rate' | 'dead_growth' | 'no_heartbeat' | 'circuit_open';
+      /** @description '' for the rule of every subscription without its own */
+      subscription: string;
+      enabled: boolean;
+      threshold: number;
+      windowSeconds: number;
+      minCount: number;
+      repeatSeconds: number;
+    };
+    AlertDestinationAdded: {
+      id: number;
+      name: string;
+      /** @enum {string} */
+      kind: 'slack' | 'webhook' | 'email';
+      /** @description The generated signing secret of a webhook added without one: shown this once */
+      secret?: string;
+    };
+    AlertDestinationRemoved: {
+      id: number;
+      /** @constant */
+      removed: true;
+    };
+    AlertTestQueued: {
+      destination: number;
+      /** @description The queued message; a worker sends it like any alert */
+      message: number;
+    };
     Error: {
       error: {
         code: string;
@@ -452,7 +795,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -546,7 +889,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -644,7 +987,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -723,7 +1066,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -804,7 +1147,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -886,7 +1229,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -978,7 +1321,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1088,7 +1431,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1198,7 +1541,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1308,7 +1651,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1409,7 +1752,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The key lacks the scope (or the channel pattern) */
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1447,6 +1790,777 @@ export interface operations {
       };
       /** @description Validation failed: details list each field path (and index in a batch) */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getSubscriptionTuning: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Subscription name */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The tuning */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubscriptionTuning'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such subscription */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A read ran past HERALD_READ_STATEMENT_TIMEOUT_MS or found no free read connection (`read_timeout`); narrow the filters or retry after Retry-After */
+      503: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  tuneSubscription: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Subscription name */
+        name: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TuningRequest'];
+      };
+    };
+    responses: {
+      /** @description What is in force now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TuningChange'];
+        };
+      };
+      /** @description Malformed JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such subscription */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Validation failed: details list each field path (and index in a batch) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAlerts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Alerts, rules and destinations */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertOverview'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A read ran past HERALD_READ_STATEMENT_TIMEOUT_MS or found no free read connection (`read_timeout`); narrow the filters or retry after Retry-After */
+      503: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  acknowledgeAlert: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Alert id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['AlertAcknowledgeRequest'];
+      };
+    };
+    responses: {
+      /** @description Acknowledged */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertAcknowledged'];
+        };
+      };
+      /** @description Malformed JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such alert */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The alert is resolved already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Validation failed: details list each field path (and index in a batch) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  silenceAlert: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Alert id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlertSilenceRequest'];
+      };
+    };
+    responses: {
+      /** @description Silenced until */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertSilenced'];
+        };
+      };
+      /** @description Malformed JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such alert */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Validation failed: details list each field path (and index in a batch) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  setAlertRule: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlertRuleChange'];
+      };
+    };
+    responses: {
+      /** @description The rule as it is now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertRuleSet'];
+        };
+      };
+      /** @description Malformed JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such subscription */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Validation failed: details list each field path (and index in a batch) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  addAlertDestination: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['NewAlertDestination'];
+      };
+    };
+    responses: {
+      /** @description Added */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertDestinationAdded'];
+        };
+      };
+      /** @description Malformed JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A destination of that name exists */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Validation failed: details list each field path (and index in a batch) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  removeAlertDestination: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Alert destination id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertDestinationRemoved'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such destination */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Set by the environment (HERALD_ALERT_*): change it there */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Over the key's rate limit, or (reads) too many expensive reads in flight for this key (`too_many_reads`); see Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  testAlertDestination: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Alert destination id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertTestQueued'];
+        };
+      };
+      /** @description Missing, unknown or revoked API key */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such destination */
+      404: {
         headers: {
           [name: string]: unknown;
         };

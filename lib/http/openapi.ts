@@ -20,7 +20,7 @@ function strip(s: Json): Json {
 const errors = {
   '400': 'Malformed JSON',
   '401': 'Missing, unknown or revoked API key',
-  '403': 'The key lacks the scope (or the channel pattern)',
+  '403': "The key lacks the scope (or the channel pattern), or the signed-in user's role does not allow it",
   '413': 'Body over the limit (HERALD_API_BODY_LIMIT, default 256 KB)',
   '409': 'The delivery is not in a state this action applies to (e.g. someone acted first); nothing changed',
   '415': 'Body is not application/json',
@@ -76,7 +76,17 @@ function publishRequestSchema(base: Json): Json {
   };
 }
 
-const requestIds = ['PublishRequest', 'BatchRequest', 'ActionRequest', 'BulkReplayRequest'];
+const requestIds = [
+  'PublishRequest',
+  'BatchRequest',
+  'ActionRequest',
+  'BulkReplayRequest',
+  'TuningRequest',
+  'AlertRuleChange',
+  'AlertSilenceRequest',
+  'AlertAcknowledgeRequest',
+  'NewAlertDestination',
+];
 
 /**
  * Every schema with a `meta({ id })` becomes a component, and references between them point
@@ -126,8 +136,16 @@ export function openApiDocument(): Json {
       },
     },
   });
+  /** A 404 or 409 with what it means for this operation. */
+  const refusal = (status: '404' | '409', description: string) => ({
+    [status]: { description, content: json(ref('Error')) },
+  });
+  const body = (id: string, required = true) => ({ required, content: json(ref(id)) });
+  const withBody = ['400', '401', '403', '413', '415', '422', '429'] as const;
   const deliveryId = pathParam('id', 'Delivery id');
   const subName = pathParam('name', 'Subscription name');
+  const alertId = pathParam('id', 'Alert id');
+  const destinationId = pathParam('id', 'Alert destination id');
   return {
     openapi: '3.1.0',
     info: {
@@ -251,6 +269,123 @@ export function openApiDocument(): Json {
         'SubscriptionState',
         [],
       ),
+      '/api/v1/subscriptions/{name}/tuning': {
+        get: {
+          operationId: 'getSubscriptionTuning',
+          summary:
+            "A subscription's concurrency and send rate: in force, declared in code, set by an operator",
+          parameters: [subName],
+          responses: {
+            ...ok('200', 'The tuning', 'SubscriptionTuning'),
+            ...refusal('404', 'No such subscription'),
+            ...errorResponses(['401', '403', '429', '503']),
+          },
+        },
+        patch: {
+          operationId: 'tuneSubscription',
+          summary:
+            "Change a subscription's concurrency per worker and send rate across all workers without a deploy (`operate` keys, operators; audited as subscription.tune); running workers apply it within seconds",
+          parameters: [subName],
+          requestBody: body('TuningRequest'),
+          responses: {
+            ...ok('200', 'What is in force now', 'TuningChange'),
+            ...refusal('404', 'No such subscription'),
+            ...errorResponses([...withBody]),
+          },
+        },
+      },
+      '/api/v1/alerts': {
+        get: {
+          operationId: 'listAlerts',
+          summary:
+            'Alerts (firing first, then the latest resolved), their rules and destinations; destination URLs and addresses go to admins only, signing secrets to nobody',
+          responses: {
+            ...ok('200', 'Alerts, rules and destinations', 'AlertOverview'),
+            ...errorResponses(['401', '403', '429', '503']),
+          },
+        },
+      },
+      '/api/v1/alerts/{id}/acknowledge': {
+        post: {
+          operationId: 'acknowledgeAlert',
+          summary:
+            'Stop the repeats of a firing alert (`operate` keys, operators; audited); "resolved" is still sent when it clears',
+          parameters: [alertId],
+          requestBody: body('AlertAcknowledgeRequest', false),
+          responses: {
+            ...ok('200', 'Acknowledged', 'AlertAcknowledged'),
+            ...refusal('404', 'No such alert'),
+            ...refusal('409', 'The alert is resolved already'),
+            ...errorResponses([...withBody]),
+          },
+        },
+      },
+      '/api/v1/alerts/{id}/silence': {
+        post: {
+          operationId: 'silenceAlert',
+          summary:
+            'No messages about this alert, nor a new episode of its rule and subscription, for some minutes; 0 lifts a silence (`operate` keys, operators; audited)',
+          parameters: [alertId],
+          requestBody: body('AlertSilenceRequest'),
+          responses: {
+            ...ok('200', 'Silenced until', 'AlertSilenced'),
+            ...refusal('404', 'No such alert'),
+            ...errorResponses([...withBody]),
+          },
+        },
+      },
+      '/api/v1/alerts/rules': {
+        put: {
+          operationId: 'setAlertRule',
+          summary:
+            'Create or change the rule of a kind, for every subscription or one (`operate` keys, operators; audited with the values before and after)',
+          requestBody: body('AlertRuleChange'),
+          responses: {
+            ...ok('200', 'The rule as it is now', 'AlertRuleSet'),
+            ...refusal('404', 'No such subscription'),
+            ...errorResponses([...withBody]),
+          },
+        },
+      },
+      '/api/v1/alerts/destinations': {
+        post: {
+          operationId: 'addAlertDestination',
+          summary:
+            'Add a Slack, webhook or email destination (admins: a signed-in session, no API key scope grants it; audited without URL or secret)',
+          requestBody: body('NewAlertDestination'),
+          responses: {
+            ...ok('201', 'Added', 'AlertDestinationAdded'),
+            ...refusal('409', 'A destination of that name exists'),
+            ...errorResponses([...withBody]),
+          },
+        },
+      },
+      '/api/v1/alerts/destinations/{id}': {
+        delete: {
+          operationId: 'removeAlertDestination',
+          summary: 'Remove a destination added here (admins, as above; audited)',
+          parameters: [destinationId],
+          responses: {
+            ...ok('200', 'Removed', 'AlertDestinationRemoved'),
+            ...refusal('404', 'No such destination'),
+            ...refusal('409', 'Set by the environment (HERALD_ALERT_*): change it there'),
+            ...errorResponses(['401', '403', '429']),
+          },
+        },
+      },
+      '/api/v1/alerts/destinations/{id}/test': {
+        post: {
+          operationId: 'testAlertDestination',
+          summary:
+            'Queue a test message to one destination; a worker sends it like any alert (`operate` keys, operators; audited)',
+          parameters: [destinationId],
+          responses: {
+            ...ok('202', 'Queued', 'AlertTestQueued'),
+            ...refusal('404', 'No such destination'),
+            ...errorResponses(['401', '403', '429']),
+          },
+        },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'hk_<prefix>_<secret>' } },

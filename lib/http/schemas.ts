@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { deliveryStates } from '../db/schema';
+import { Acknowledge, NewDestination, RuleChange, Silence } from '../alerts/requests';
+import { alertDestinationKinds, alertKinds, alertStates, deliveryStates } from '../db/schema';
+import { CONCURRENCY_MAX, RATE_MAX } from '../subscriptions/limits';
 import { badString } from './json-inspect';
 
 /**
@@ -234,6 +236,173 @@ export const SubscriptionStateResponse = z
     changed: z.boolean().meta({ description: 'False when it already was in that state' }),
   })
   .register(apiSchemas, { id: 'SubscriptionState' });
+
+/**
+ * PATCH /api/v1/subscriptions/{name}/tuning. Only the shape is checked here; the bounds are the
+ * operation's (lib/operations/tuning.ts, the same for the console and the CLI), which answers
+ * 422 at `concurrency` or `ratePerSecond`. `minimum`/`maximum` are documentation for clients.
+ */
+export const TuningRequest = z
+  .strictObject({
+    concurrency: z
+      .number()
+      .meta({ minimum: 1, maximum: CONCURRENCY_MAX })
+      .nullable()
+      .optional()
+      .meta({
+        description: `Handlers at once per worker process, an integer from 1 to ${CONCURRENCY_MAX}; null: back to the value declared in code; absent: unchanged`,
+      }),
+    ratePerSecond: z
+      .number()
+      .meta({ minimum: 0, maximum: RATE_MAX })
+      .nullable()
+      .optional()
+      .meta({
+        description: `Sends per second across all worker processes, up to ${RATE_MAX}; 0: no limit (lifts a declared one); null: back to the declared rate; absent: unchanged`,
+      }),
+    reason: reason.optional().meta({ description: 'Recorded in the audit log' }),
+  })
+  .meta({ description: 'Give concurrency, ratePerSecond or both: 422 at `concurrency` otherwise' })
+  .register(apiSchemas, { id: 'TuningRequest' });
+
+export const SubscriptionTuning = z
+  .object({
+    name: z.string(),
+    concurrency: z.number().int().meta({ description: 'In force: the override, else the declared value' }),
+    ratePerSecond: z.number().nullable().meta({ description: 'In force; null: no limit' }),
+    declaredConcurrency: z
+      .number()
+      .int()
+      .meta({ description: 'As declared in code (or HERALD_EMAIL_CONCURRENCY)' }),
+    declaredRatePerSecond: z.number().nullable().meta({ description: 'As declared; null: no limit' }),
+    concurrencyOverride: z.number().int().nullable().meta({ description: "An operator's; null: none" }),
+    rateOverride: z
+      .number()
+      .nullable()
+      .meta({ description: "An operator's; 0: the declared limit lifted; null: none" }),
+    tunedBy: z.string().nullable().meta({ description: 'Who last changed it, as the audit log names them' }),
+    tunedAt: time.nullable(),
+  })
+  .register(apiSchemas, { id: 'SubscriptionTuning' });
+
+export const TuningChange = SubscriptionTuning.extend({
+  changed: z.boolean().meta({ description: 'False when it already had those settings (nothing audited)' }),
+}).register(apiSchemas, { id: 'TuningChange' });
+
+// Alerts (issue #21, docs/ALERTS.md). The requests are the operations' own schemas
+// (lib/alerts/requests.ts, shared with the console and the CLI); the answers are described here
+// from lib/alerts/queries.ts and operations.ts, and test/alerts-api.test.ts checks every answer it
+// gets against this document.
+apiSchemas.add(RuleChange, { id: 'AlertRuleChange' });
+apiSchemas.add(Silence, { id: 'AlertSilenceRequest' });
+apiSchemas.add(Acknowledge, { id: 'AlertAcknowledgeRequest' });
+apiSchemas.add(NewDestination, { id: 'NewAlertDestination' });
+
+const alertKind = z.enum(alertKinds);
+const allSubscriptions = "'' for the rule of every subscription without its own";
+
+export const AlertRule = z
+  .object({
+    id: positiveId,
+    kind: alertKind,
+    subscription: z.string().meta({ description: allSubscriptions }),
+    enabled: z.boolean(),
+    threshold: z.number(),
+    windowSeconds: z.number().int(),
+    minCount: z.number().int(),
+    repeatSeconds: z.number().int(),
+    updatedAt: time,
+    updatedBy: z.string().nullable(),
+  })
+  .register(apiSchemas, { id: 'AlertRule' });
+
+export const Alert = z
+  .object({
+    id: positiveId,
+    kind: alertKind,
+    subscription: z.string().meta({ description: "'' when it is about the whole installation" }),
+    state: z.enum(alertStates),
+    severity: z.enum(['critical', 'warning']),
+    summary: z.string(),
+    since: time.nullable().meta({ description: 'When the condition began, if known' }),
+    startedAt: time,
+    lastSeenAt: time,
+    resolvedAt: time.nullable(),
+    acknowledgedAt: time.nullable(),
+    acknowledgedBy: z.string().nullable(),
+    silencedUntil: time.nullable(),
+    silencedBy: z.string().nullable(),
+    sent: z.number().int().meta({ description: 'Messages about it sent' }),
+    pending: z.number().int().meta({ description: 'Messages waiting or retrying' }),
+    failed: z.number().int().meta({ description: 'Messages given up on' }),
+  })
+  .register(apiSchemas, { id: 'Alert' });
+
+export const AlertDestination = z
+  .object({
+    id: positiveId,
+    name: z.string(),
+    kind: z.enum(alertDestinationKinds),
+    fromEnv: z.boolean().meta({ description: 'Set by HERALD_ALERT_*: changed in the environment, not here' }),
+    url: z.string().nullable().optional().meta({ description: 'Admins only (a Slack URL is a credential)' }),
+    emails: z.array(z.string()).nullable().optional().meta({ description: 'Admins only' }),
+    signed: z.boolean().meta({ description: 'Has a signing secret (never shown again)' }),
+    lastEvent: z.enum(['firing', 'repeat', 'resolved', 'test']).nullable(),
+    lastState: z.enum(['pending', 'sent', 'failed']).nullable(),
+    lastError: z.string().nullable(),
+    lastAt: time.nullable(),
+    pending: z.number().int(),
+  })
+  .register(apiSchemas, { id: 'AlertDestination' });
+
+export const AlertOverview = z
+  .object({
+    alerts: z.array(Alert).meta({ description: 'Firing first, then the latest resolved (100 at most)' }),
+    rules: z.array(AlertRule),
+    destinations: z.array(AlertDestination),
+  })
+  .register(apiSchemas, { id: 'AlertOverview' });
+
+export const AlertAcknowledged = z
+  .object({
+    id: positiveId,
+    changed: z.boolean().meta({ description: 'False when it was already acknowledged' }),
+  })
+  .register(apiSchemas, { id: 'AlertAcknowledged' });
+
+export const AlertSilenced = z
+  .object({
+    id: positiveId,
+    silencedUntil: time.nullable().meta({ description: 'null: the silence was lifted' }),
+  })
+  .register(apiSchemas, { id: 'AlertSilenced' });
+
+export const AlertRuleSet = AlertRule.omit({ updatedAt: true, updatedBy: true }).register(apiSchemas, {
+  id: 'AlertRuleSet',
+});
+
+export const AlertDestinationAdded = z
+  .object({
+    id: positiveId,
+    name: z.string(),
+    kind: z.enum(alertDestinationKinds),
+    secret: z
+      .string()
+      .optional()
+      .meta({ description: 'The generated signing secret of a webhook added without one: shown this once' }),
+  })
+  .register(apiSchemas, { id: 'AlertDestinationAdded' });
+
+export const AlertDestinationRemoved = z
+  .object({ id: positiveId, removed: z.literal(true) })
+  .register(apiSchemas, { id: 'AlertDestinationRemoved' });
+
+export const AlertTestQueued = z
+  .object({
+    destination: positiveId,
+    message: positiveId.meta({ description: 'The queued message; a worker sends it like any alert' }),
+  })
+  .register(apiSchemas, { id: 'AlertTestQueued' });
 
 export const ErrorResponse = z
   .object({

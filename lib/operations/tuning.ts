@@ -2,12 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/client';
 import { HeraldError } from '../errors';
+import { CONCURRENCY_MAX, RATE_MAX } from '../subscriptions/limits';
 import { reasonOf, requireAllowed } from './policy';
-
-/** Most handlers of one subscription at once in one worker process (the table's CHECK agrees). */
-export const CONCURRENCY_MAX = 1000;
-/** Highest rate accepted, per second: beyond any provider's published limit. */
-export const RATE_MAX = 100_000;
 
 export interface TuningRequest {
   name: string;
@@ -18,6 +14,7 @@ export interface TuningRequest {
   reason?: string | null;
 }
 
+/** A subscription's tuning: what is in force, what the code declares, what an operator set. */
 export interface SubscriptionTuning {
   name: string;
   /** In force: the override, else the declared value. */
@@ -26,9 +23,30 @@ export interface SubscriptionTuning {
   ratePerSecond: number | null;
   declaredConcurrency: number;
   declaredRatePerSecond: number | null;
+  /** An operator's concurrency; null: none, the declared one is in force. */
+  concurrencyOverride: number | null;
+  /** An operator's rate; 0: the declared limit lifted; null: none, the declared one is in force. */
+  rateOverride: number | null;
   tunedBy: string | null;
   tunedAt: Date | null;
+}
+
+export interface TuningChange extends SubscriptionTuning {
+  /** False when the subscription already had those settings (nothing written, nothing audited). */
   changed: boolean;
+}
+
+const noSuchSubscription = (name: string) =>
+  new HeraldError('not_found', `No subscription ${JSON.stringify(name.slice(0, 100))}.`);
+
+/** The tuning of one subscription (anyone who may read; `not_found` for an unknown name). */
+export async function readSubscriptionTuning(
+  db: Pick<Db, 'execute'>,
+  name: string,
+): Promise<SubscriptionTuning> {
+  const row = await readTuningRow(db, name, false);
+  if (!row) throw noSuchSubscription(name);
+  return present(row);
 }
 
 function invalid(path: string, message: string): never {
@@ -39,9 +57,10 @@ function invalid(path: string, message: string): never {
  * Change a subscription's concurrency and send rate without a deploy (issue #21 item 4), with the
  * policy every way in shares (lib/operations/policy.ts; the console, the CLI and the API call this):
  * - who: `subscriptions:operate` (operators and up) — else `forbidden`;
- * - what: at least one of concurrency (an integer 1–1000, or null for the declared value) and
- *   ratePerSecond (0 < r ≤ 100,000, 0 for no limit, or null for the declared one) — else
- *   `invalid_request` at that path; the reason is optional (trimmed, ≤ 1,000 characters);
+ * - what: at least one of concurrency (an integer from 1 to CONCURRENCY_MAX, 10,000; or null for
+ *   the declared value) and ratePerSecond (0 < r ≤ RATE_MAX, 100,000; 0 for no limit; or null for
+ *   the declared one) — else `invalid_request` at that path; the reason is optional (trimmed,
+ *   ≤ 1,000 characters);
  * - unknown name: `not_found`.
  * The change, its audit entry (`subscription.tune`, before and after) and NOTIFY herald_tuning
  * commit together; running workers apply it at once, or within TUNING_POLL_MS (worker/tuning.ts).
@@ -50,7 +69,7 @@ export async function setSubscriptionTuning(
   db: Db,
   me: Principal,
   request: TuningRequest,
-): Promise<SubscriptionTuning> {
+): Promise<TuningChange> {
   requireAllowed(me, 'subscriptions:operate', 'change the concurrency or rate of subscriptions');
   const { concurrency, ratePerSecond } = request;
   if (concurrency === undefined && ratePerSecond === undefined)
@@ -70,14 +89,13 @@ export async function setSubscriptionTuning(
   const reason = reasonOf(request.reason);
   return db.transaction(async (tx) => {
     const before = await readTuningRow(tx, request.name, true);
-    if (!before)
-      throw new HeraldError('not_found', `No subscription ${JSON.stringify(request.name.slice(0, 100))}.`);
+    if (!before) throw noSuchSubscription(request.name);
     const next = {
       concurrency: concurrency === undefined ? before.concurrency_override : concurrency,
       rate: ratePerSecond === undefined ? before.rate_override : ratePerSecond,
     };
     const changed = next.concurrency !== before.concurrency_override || next.rate !== before.rate_override;
-    if (!changed) return present(before, false);
+    if (!changed) return { ...present(before), changed };
     await tx.execute(sql`
       UPDATE herald.subscriptions
       SET concurrency_override = ${next.concurrency}, rate_override = ${next.rate},
@@ -89,7 +107,7 @@ export async function setSubscriptionTuning(
       VALUES (${me.actor}, 'subscription.tune', ${`subscription:${request.name}`}, ${reason ?? null},
               ${JSON.stringify({ before: inForce(before), after: inForce(after) })}::jsonb)`);
     await tx.execute(sql`SELECT pg_notify('herald_tuning', '')`);
-    return present(after, true);
+    return { ...present(after), changed };
   });
 }
 
@@ -104,7 +122,7 @@ interface TuningRow extends Record<string, unknown> {
 }
 
 async function readTuningRow(
-  tx: Parameters<Parameters<Db['transaction']>[0]>[0],
+  tx: Pick<Db, 'execute'>,
   name: string,
   lock: boolean,
 ): Promise<TuningRow | undefined> {
@@ -119,14 +137,15 @@ function inForce(row: TuningRow) {
   return { concurrency: row.concurrency_override ?? row.concurrency, ratePerSecond: rate || null };
 }
 
-function present(row: TuningRow, changed: boolean): SubscriptionTuning {
+function present(row: TuningRow): SubscriptionTuning {
   return {
     name: row.name,
     ...inForce(row),
     declaredConcurrency: row.concurrency,
     declaredRatePerSecond: row.rate_per_second,
+    concurrencyOverride: row.concurrency_override,
+    rateOverride: row.rate_override,
     tunedBy: row.tuned_by,
     tunedAt: row.tuned_at === null ? null : new Date(row.tuned_at),
-    changed,
   };
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../../lib/config';
 import { HeraldError } from '../../lib/errors';
 import { setSubscriptionTuning } from '../../lib/operations/tuning';
+import { CONCURRENCY_MAX } from '../../lib/subscriptions/limits';
 import { CliError } from './errors';
 import { cliOperator } from './operator';
 import { withToolDatabase } from './tool-database';
@@ -10,7 +11,7 @@ export const SUBSCRIPTION_USAGE = `usage: herald subscription set NAME [--concur
 
 Changes a subscription's tuning without a deploy; running workers apply it within seconds.
 
-  --concurrency N   handlers at once per worker process (1–1000); "default": as declared in code
+  --concurrency N   handlers at once per worker process (1–${CONCURRENCY_MAX}); "default": as declared in code
   --rate R          sends per second across all workers together (e.g. 50); "none": no limit;
                     "default": as declared (HERALD_EMAIL_RATE_PER_SECOND for email)
   --reason TEXT     recorded in the audit log`;

@@ -1,0 +1,2 @@
+ALTER TABLE "herald"."subscriptions" DROP CONSTRAINT "subscriptions_tuning_valid";--> statement-breakpoint
+ALTER TABLE "herald"."subscriptions" ADD CONSTRAINT "subscriptions_tuning_valid" CHECK (("herald"."subscriptions"."rate_per_second" IS NULL OR "herald"."subscriptions"."rate_per_second" > 0) AND ("herald"."subscriptions"."rate_override" IS NULL OR "herald"."subscriptions"."rate_override" >= 0) AND ("herald"."subscriptions"."concurrency_override" IS NULL OR "herald"."subscriptions"."concurrency_override" BETWEEN 1 AND 10000));
