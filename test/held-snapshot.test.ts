@@ -14,8 +14,6 @@ import { inProcessWorker } from './helpers/in-process-worker';
  * claim that starts at its floor reads a handful of entries where one that starts at the
  * beginning reads every delivery claimed since the snapshot began; and a row that became visible
  * below the floor (its transaction began long before it committed) is still delivered, once.
- * Rescue windows (worker/leases.ts, sql/functions/rescue_expired.sql): the same for the lease
- * index, and a lease that expired before the window waits for the next full rescue.
  */
 const subscribe = subscriptionsFor(testChannels);
 const silent = pino({ level: 'silent' });
@@ -126,61 +124,6 @@ describe('claims while a snapshot is held open', () => {
     } finally {
       await holder.query('ROLLBACK');
       for (const c of [holder, floored, plain, publisher]) c.release();
-    }
-  });
-});
-
-describe('rescues while a snapshot is held open', () => {
-  it('read only the window: finished leases before it are skipped, an old expired one waits for a full rescue', async () => {
-    // The shortest lease (1 s): every delivery finished here leaves an entry in the lease index
-    // that has expired a second later.
-    await t.query(
-      `INSERT INTO herald.subscriptions (name, channel_pattern, lease_ms) VALUES ('short-lease', 'lease.event', 1000)`,
-    );
-    await t.query(`SELECT herald.register_worker('w-floor', 'test', 1, ARRAY['short-lease'])`);
-    const holder = await t.pool.connect();
-    const c = await t.pool.connect();
-    try {
-      await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      await holder.query('SELECT 1');
-      for (let i = 0; i < 100; i++) {
-        await c.query(
-          `SELECT herald.publish('lease.event', jsonb_build_object('n', g)) FROM generate_series(1, 20) g`,
-        );
-        await completeAll(c, await q.claim(c, 'w-floor', ['short-lease'], [20], [null]));
-      }
-      // Until the last of those leases expired a second ago (the scenario needs the time to pass).
-      await new Promise((r) => setTimeout(r, 2_100));
-      // One delivery left running by a worker that vanished, its lease expired a minute ago.
-      await c.query(`SELECT herald.publish('lease.event', '{"n": -1}')`);
-      const [stuck] = await q.claim(c, 'w-floor', ['short-lease'], [1], [null]);
-      await c.query(
-        `UPDATE herald.deliveries SET lease_expires_at = now() - interval '1 minute' WHERE id = $1`,
-        [stuck!.deliveryId],
-      );
-      const rescue = async (withinMs: number | null) => {
-        await c.query('BEGIN');
-        const before = await entriesRead(c, 'herald.deliveries_leases');
-        const rescued = await q.rescueExpired(c, withinMs);
-        const read = (await entriesRead(c, 'herald.deliveries_leases')) - before;
-        await c.query('COMMIT');
-        return { rescued, read };
-      };
-      const windowed = await rescue(500);
-      const full = await rescue(null);
-      console.log(`lease entries read: within 0.5 s ${windowed.read}, all ${full.read}`);
-      expect(windowed).toMatchObject({ rescued: 0 });
-      expect(windowed.read).toBeLessThan(100);
-      expect(full.rescued).toBe(1);
-      expect(full.read).toBeGreaterThanOrEqual(2_000);
-      const [state] = await t.query<{ state: string }>('SELECT state FROM herald.deliveries WHERE id = $1', [
-        stuck!.deliveryId,
-      ]);
-      expect(state!.state).toBe('pending');
-    } finally {
-      await holder.query('ROLLBACK');
-      holder.release();
-      c.release();
     }
   });
 });

@@ -4,23 +4,12 @@ import { errorText } from './error-text';
 import type { InFlight, Lane } from './lane';
 import * as q from './queries';
 
-/** Slack for the time between two rescues as the database counts it (round trips, clocks). */
-const RESCUE_WINDOW_MARGIN_MS = 5_000;
-/**
- * A rescue without the window this often: it finds a lease a windowed one cannot (one that was
- * locked at the time by a completion that then rolled back).
- */
-const FULL_RESCUE_EVERY_MS = 60_000;
-
 /**
  * The worker's leases, kept: its heartbeat renews what it holds (and stops working on what it
  * no longer holds), and its rescue returns anyone's expired leases to the queue.
  */
 export class Leases {
   private readonly names: string[];
-  /** When the last rescue that left nothing expired behind was sent (this process's clock). */
-  private coveredAt: number | undefined;
-  private fullAt = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -64,16 +53,8 @@ export class Leases {
 
   /** Return expired leases, any worker's, to the queue (or to the dead letters, budget spent). */
   async rescue() {
-    const sentAt = Date.now();
-    // Only what expired since the last complete rescue (sql/functions/rescue_expired.sql).
-    const full = this.coveredAt === undefined || sentAt - this.fullAt >= FULL_RESCUE_EVERY_MS;
-    const withinMs = full ? null : sentAt - this.coveredAt! + RESCUE_WINDOW_MARGIN_MS;
     try {
-      const rescued = await q.rescueExpired(this.pool, withinMs);
-      if (rescued < q.RESCUE_LIMIT) {
-        this.coveredAt = sentAt;
-        if (full) this.fullAt = sentAt;
-      }
+      const rescued = await q.rescueExpired(this.pool);
       if (rescued > 0) {
         this.log.warn({ rescued }, 'returned expired leases to the queue');
         this.wake();

@@ -207,15 +207,8 @@ export async function release(db: Queryable, worker: string, rows: ClaimedRow[])
   return result.rows[0]?.n ?? 0;
 }
 
-/** Most leases one rescue returns; a rescue that returned this many may have left some. */
-export const RESCUE_LIMIT = 1000;
-
-/** Return expired leases to the queue: those that expired within `withinMs`, or all (null). */
-export async function rescueExpired(db: Queryable, withinMs: number | null): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT herald.rescue_expired($1, $2) AS n', [
-    RESCUE_LIMIT,
-    withinMs,
-  ]);
+export async function rescueExpired(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT herald.rescue_expired(1000) AS n');
   return rows[0]?.n ?? 0;
 }
 

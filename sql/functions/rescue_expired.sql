@@ -2,12 +2,6 @@
 -- lost attempt, or `dead` when the retry budget is spent. Safe to run from every worker at once
 -- (SKIP LOCKED); fenced on the lease still being expired, so a completion that won the race
 -- stands. Also forgets workers silent for two minutes. Called by worker/queries.ts every 2 s.
--- p_within_ms (NULL: no bound) looks only at leases that expired within that many milliseconds:
--- a worker that rescued everything expired a moment ago has nothing older left to find. While a
--- snapshot is held open, the lease index keeps an entry for every delivery that finished since
--- it began, and an unbounded search walks all of them on every call (bench:horizon: 823 → 24,455
--- entries per scan in three minutes at 200 emails/s). worker/leases.ts passes the time since its
--- last complete rescue plus a margin, and leaves the bound off once a minute.
 -- Settings (CREATE OR REPLACE drops every SET it does not name: keep them all here):
 --   jit = off: JIT never pays off in a call this short, and a large table's estimates can push
 --     it over jit_above_cost: ~17 ms of compiling per call (10 M deliveries: claim + completion
@@ -21,14 +15,12 @@
 --     test/cached-plans.test.ts.
 -- Guarded by: test/crash.test.ts, test/sql-consumer.test.ts ("returns an expired lease to the
 -- queue and counts the lost attempt"), test/claim-plans.test.ts, test/cached-plans.test.ts.
-CREATE OR REPLACE FUNCTION herald.rescue_expired(p_limit integer DEFAULT 1000, p_within_ms float8 DEFAULT NULL)
-RETURNS integer
+CREATE OR REPLACE FUNCTION herald.rescue_expired(p_limit integer DEFAULT 1000) RETURNS integer
 LANGUAGE sql
 SET jit = off SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
   WITH expired AS (
     SELECT d.id FROM herald.deliveries d
     WHERE d.state = 'running' AND d.lease_expires_at < now()
-      AND d.lease_expires_at >= coalesce(now() - p_within_ms * interval '1 millisecond', '-infinity')
     ORDER BY d.lease_expires_at
     LIMIT p_limit
     FOR UPDATE SKIP LOCKED
