@@ -55,7 +55,7 @@ beforeAll(async () => {
   publisher = await key('publisher', ['publish']);
   operator = await sessionCookieFor({ db } as TestDatabase, 'operator', 'ops@example.com');
   await pair.caughtUp();
-}, 90_000);
+}, 150_000);
 
 afterAll(async () => {
   await sharedHub().stop();

@@ -178,7 +178,8 @@ export async function startReplicatedPair(): Promise<ReplicatedPair> {
       async startStandby() {
         current.standby = await startEmbeddedPostgres({ dir: standbyHome, binDir, port });
       },
-      async caughtUp(timeoutMs = 20_000) {
+      // Generous: a standby just started on a machine running the whole suite in parallel took over 20 s (CI, system PostgreSQL).
+      async caughtUp(timeoutMs = 45_000) {
         const p = new pg.Client({ connectionString: primaryUrl });
         const s = new pg.Client({ connectionString: standbyUrl });
         await p.connect();
