@@ -36,11 +36,14 @@ const WARMUP_SECONDS = numberFlag('warmup-seconds', 2);
 const PUBLISHERS = Math.floor(numberFlag('publishers', 16));
 const READERS = Math.floor(numberFlag('readers', 4));
 /**
- * `--pin`: the primary's processes on CPU 0, the standby's and the dashboard readers' on CPU 1
- * (taskset; backends forked later inherit it from their postmaster). On a 2-core machine this is the nearest thing to a
- * replica on a host of its own: dashboard reads on the replica then take no CPU from the
- * primary's publishers, which is the deployment the replica setting is for. Without it both
- * servers share every core, the pessimistic case.
+ * `--pin`: the primary and the publishers (this process) on CPU 0, the standby and the dashboard
+ * readers on CPU 1 (taskset, every thread; backends forked later inherit it from their
+ * postmaster). On a 2-core machine this is the nearest thing to a replica on a host of its own:
+ * dashboard reads on the replica then take no CPU from the primary or its publishers, which is
+ * the deployment the replica setting is for. The publishers are pinned too: left free, they
+ * spread over CPU 1 when it is idle (no dashboard) and lose it when the readers run, which
+ * measures this machine's scheduler, not the primary. Without --pin both servers share every
+ * core, the pessimistic case.
  */
 const PIN = process.argv.includes('--pin');
 
@@ -77,7 +80,7 @@ function startReaders(url: string) {
     { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] },
   );
   // Pinned runs: the console's process sits with the standby, as on the replica's side of a network.
-  if (PIN && child.pid) execFileSync('taskset', ['-pc', '1', String(child.pid)], { stdio: 'ignore' });
+  if (PIN && child.pid) pinProcess(child.pid, 1);
   const lines = readline.createInterface({ input: child.stdout });
   let onLine: ((line: string) => void) | undefined;
   lines.on('line', (line) => onLine?.(line));
@@ -154,14 +157,18 @@ const median = (values: number[]) => {
   return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : 0;
 };
 
+/** Pins a process and all its threads (Node's libuv pool, V8's) to one CPU. */
+function pinProcess(pid: number, cpu: number) {
+  execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
 /** Pins a postmaster and every process it has started to one CPU. */
 function pin(postmaster: number, cpu: number) {
   const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  for (const pid of [String(postmaster), ...children])
-    execFileSync('taskset', ['-pc', String(cpu), pid], { stdio: 'ignore' });
+  for (const pid of [postmaster, ...children.map(Number)]) pinProcess(pid, cpu);
 }
 
 async function main() {
@@ -176,7 +183,8 @@ async function main() {
     if (PIN) {
       pin(pair.pids().primary, 0);
       pin(pair.pids().standby, 1);
-      console.log('pinned: primary on CPU 0, standby on CPU 1');
+      pinProcess(process.pid, 0);
+      console.log('pinned: primary and publishers on CPU 0, standby and dashboard readers on CPU 1');
     }
     const { rows: v } = await primaryPool.query<{ v: string }>(
       `SELECT current_setting('server_version') AS v`,

@@ -1,9 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { isServerUnavailable } from '../lib/db/failover-pool';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, createPool, poolConfig } from '../lib/db/client';
+import { FailoverPool, isServerUnavailable } from '../lib/db/failover-pool';
 import { formatLsn, parseLsn, READ_AFTER_HEADER, readAfterCookie, readAfterOf } from '../lib/db/lsn';
-import { replicaNote } from '../lib/db/read-routing';
+import { ReadRouter, replicaNote } from '../lib/db/read-routing';
+import { ReplicaMonitor } from '../lib/db/replica-monitor';
+import { freePort } from '../lib/embedded/postgres';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
 
-/** The pure parts of read routing (issue 23); test/read-replica.test.ts runs them against a real standby. */
+/**
+ * The parts of read routing (issue 23) that need no standby; test/read-replica.test.ts runs the
+ * rest against a real one.
+ */
 describe('WAL positions from callers', () => {
   it('parses, orders and prints positions as PostgreSQL does', () => {
     expect(parseLsn('0/16B3748')).toBe(0x16b3748n);
@@ -63,5 +71,68 @@ describe('the note on the overview', () => {
     expect(replicaNote({ state: 'lagging', lagMs: 12_400, replayLsn: '0/1', checkedAt: at }, 5_000)).toBe(
       'The read replica is 12 s behind (more than the 5.0 s allowed): reading from the primary.',
     );
+  });
+});
+
+describe('a read the replica fails half-way', () => {
+  // A "replica" whose monitor last saw it healthy (the probe asks the test database itself, which
+  // is no standby: lag 0) but whose read pool points at a port nobody listens on: the state of
+  // the first read after a replica goes away, before the monitor's next measurement.
+  let t: TestDatabase;
+  let probe: ReturnType<typeof createPool>;
+  const pools: { end(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    probe = createPool(t.url, { max: 1, applicationName: 'herald-test' });
+    pools.push(probe);
+  });
+  afterAll(async () => {
+    for (const p of pools) await p.end();
+    await t?.drop();
+  });
+
+  async function routerTo(replicaUrl: string) {
+    const monitor = new ReplicaMonitor({
+      primary: t.pool,
+      replica: probe,
+      maxLagMs: 5_000,
+      checkEveryMs: 600_000,
+    });
+    expect((await monitor.refresh()).state).toBe('ok');
+    const pool = new FailoverPool(poolConfig(replicaUrl, { max: 2 }), t.pool, (e) => monitor.markDown(e));
+    pool.on('error', () => {});
+    pools.push(pool);
+    return new ReadRouter({ db: t.db, pool: t.pool }, { db: createDb(pool), pool, monitor, maxLagMs: 5_000 });
+  }
+  const insertPosition = async () =>
+    parseLsn((await t.query<{ l: string }>('SELECT pg_current_wal_insert_lsn()::text AS l'))[0]?.l)!;
+
+  it("is labelled as the primary's, with the note, and keeps the primary's position", async () => {
+    const dead = new URL(t.url);
+    dead.port = String(await freePort());
+    const router = await routerTo(dead.toString());
+    const before = await insertPosition();
+    let seen: unknown;
+    const { result, reads, position } = await router.read(null, async (db, r) => {
+      const rows = await db.execute(sql`SELECT 42 AS answer`);
+      seen = { ...r }; // what a handler building its answer after the query sees
+      return rows.rows[0];
+    });
+    expect(result).toEqual({ answer: 42 });
+    expect(reads).toMatchObject({ source: 'primary', replica: { state: 'down' } });
+    expect(reads.note).toMatch(/not answering: reading from the primary/);
+    expect(seen).toEqual(reads);
+    expect(position! >= before).toBe(true);
+    // The next read goes straight to the primary, with the note, until a probe finds the replica.
+    const next = await router.read(null, async () => null);
+    expect(next.reads.source).toBe('primary');
+    expect(next.reads.note).toMatch(/not answering/);
+  });
+
+  it('a replica that answers is labelled as the replica', async () => {
+    const router = await routerTo(t.url);
+    const { reads, position } = await router.read(null, (db) => db.execute(sql`SELECT 1`));
+    expect(reads).toMatchObject({ source: 'replica', note: null, replica: { state: 'ok' } });
+    expect(position).not.toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 
 /**
@@ -30,6 +31,13 @@ export function isServerUnavailable(error: unknown): boolean {
 type Query = (...args: unknown[]) => Promise<unknown>;
 
 /**
+ * Told when a read running inside `run` was answered by the fallback: the read router
+ * (lib/db/read-routing.ts) relabels that read as the primary's, so the answer never says "read
+ * from the replica" for data the replica did not serve.
+ */
+export const answeredByFallback = new AsyncLocalStorage<() => void>();
+
+/**
  * A pool on the replica that answers from `fallback` (the primary's read pool) when the replica
  * cannot: a read that lands in the second between the replica going away and the monitor noticing
  * still gets its data, never an error page. Only whole single statements and fresh checkouts are
@@ -54,6 +62,7 @@ export class FailoverPool extends pg.Pool {
     return replica.apply(this, args).catch((error: unknown) => {
       if (!isServerUnavailable(error)) throw error;
       this.onUnavailable(error);
+      answeredByFallback.getStore()?.();
       return fallback.apply(this.fallback, args);
     });
   }
@@ -64,6 +73,7 @@ export class FailoverPool extends pg.Pool {
     return super.connect().catch((error: unknown) => {
       if (!isServerUnavailable(error)) throw error;
       this.onUnavailable(error);
+      answeredByFallback.getStore()?.();
       return this.fallback.connect();
     });
   }

@@ -10,7 +10,7 @@ import {
   sharedReadDb,
   sharedReadPool,
 } from './client';
-import { FailoverPool } from './failover-pool';
+import { answeredByFallback, FailoverPool } from './failover-pool';
 import { type Lsn, maxLsn, parseLsn } from './lsn';
 import { ReplicaMonitor, type ReplicaStatus } from './replica-monitor';
 
@@ -84,6 +84,39 @@ export class ReadRouter {
     return { db: this.replica.db, pool: this.replica.pool, source: 'replica', note: null, replica: status };
   }
 
+  /**
+   * One read: on the target `choose(after)` picks, with `reads` saying where it was served.
+   * When the replica fails during the read (FailoverPool answers from the primary), `reads`
+   * becomes the primary's, with the replica's down note, before `run` builds its answer from it
+   * (read it after the queries), and the position kept for the caller is the primary's.
+   * `position`: how far the data served can reach, never earlier than `after`; null without a
+   * replica (every read is on the primary: nothing to keep, no extra round trip).
+   */
+  async read<T>(
+    after: Lsn | null,
+    run: (db: Db, reads: ReadsInfo) => Promise<T>,
+  ): Promise<{ result: T; reads: ReadsInfo; position: Lsn | null }> {
+    const target = await this.choose(after);
+    const reads: ReadsInfo = { source: target.source, note: target.note, replica: target.replica };
+    let servedBy = target.pool;
+    const replica = this.replica;
+    const result = await answeredByFallback.run(
+      () => {
+        if (!replica || servedBy === this.primary.pool) return;
+        servedBy = this.primary.pool;
+        reads.source = 'primary';
+        // FailoverPool has just marked the replica down: its status says so, as of now.
+        const status = replica.monitor.current();
+        reads.replica = status;
+        reads.note = status && replicaNote(status, replica.maxLagMs);
+      },
+      () => run(target.db, reads),
+    );
+    if (!replica) return { result, reads, position: null };
+    const position = maxLsn(after, await servedPosition(servedBy));
+    return { result, reads, position };
+  }
+
   /** The replica's status measured now; null without a replica. */
   async replicaStatus(): Promise<ReplicaStatus | null> {
     return this.replica ? this.replica.monitor.refresh() : null;
@@ -109,11 +142,6 @@ export async function servedPosition(pool: pg.Pool): Promise<Lsn | null> {
 /** The primary's position now, for the caller of a write to read its own write afterwards. */
 export function writePosition(): Promise<Lsn | null> {
   return servedPosition(sharedPool());
-}
-
-/** The position to remember for the caller after a read: never earlier than what it had. */
-export async function positionAfterRead(target: ReadTarget, after: Lsn | null): Promise<Lsn | null> {
-  return maxLsn(after, await servedPosition(target.pool));
 }
 
 const holder = globalThis as unknown as { heraldReadRouter?: ReadRouter };

@@ -73,6 +73,11 @@ export class ReplicaMonitor {
     return (this.last as { status: ReplicaStatus }).status;
   }
 
+  /** The latest status without measuring; null before the first measurement. */
+  current(): ReplicaStatus | null {
+    return this.last?.status ?? null;
+  }
+
   /** A read on the replica failed for the replica's sake: stop sending reads there until it answers a probe. */
   markDown(error: unknown) {
     this.last = {

@@ -11,7 +11,7 @@ import {
   readAfterCookie,
   readAfterOf,
 } from '../db/lsn';
-import { positionAfterRead, type ReadsInfo, sharedReadRouter, writePosition } from '../db/read-routing';
+import { type ReadsInfo, sharedReadRouter, writePosition } from '../db/read-routing';
 import { expensiveRead, read } from '../db/reads';
 import { HeraldError } from '../errors';
 import { errorJson, HttpError, toErrorResponse } from './errors';
@@ -137,16 +137,13 @@ export function withRoute<P = Record<string, never>>(
         });
       if (options.reads) {
         const router = sharedReadRouter();
-        const after = readAfterOf(request);
-        const target = await router.choose(after);
-        const reads = { source: target.source, note: target.note, replica: target.replica };
-        const response =
+        const { result, reads, position } = await router.read(readAfterOf(request), (on, reads) =>
           options.reads === 'expensive'
-            ? await expensiveRead(auth.principal, () => go(target.db, reads))
-            : await read(() => go(target.db, reads));
-        // Without a replica every read is on the primary: no position to keep, no extra round trip.
-        if (!router.hasReplica) return response;
-        return remember(response, await positionAfterRead(target, after), target.source);
+            ? expensiveRead(auth.principal, () => go(on, reads))
+            : read(() => go(on, reads)),
+        );
+        // Without a replica every read is on the primary: no position to keep, no header.
+        return router.hasReplica ? remember(result, position, reads.source) : result;
       }
       const response = await go(db);
       // A signed-in user's change: their next pages read from a replica only once it has
