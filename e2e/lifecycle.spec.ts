@@ -4,19 +4,11 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import pg from 'pg';
 import { HeraldProcess, taggedProcesses } from './support/herald-process';
-import { isolate } from './support/isolated';
+import { databaseUrlOf, isolate } from './support/isolated';
 
 // Beside the webServer's Herald (HERALD_E2E_PORT, 3100); reuses its production build instead of building again.
 const PORT = Number(process.env.HERALD_E2E_PORT || 3100) + 1;
 const READY = new RegExp(`Herald is running at http://localhost:${PORT}`);
-
-/** The database the running Herald uses: DATABASE_URL, or the embedded server it printed. */
-async function databaseOf(herald: HeraldProcess, external: string | undefined, dataDir: string) {
-  if (external) return external;
-  const [, port] = await herald.waitForOutput(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/);
-  const password = fs.readFileSync(path.join(dataDir, 'postgres', 'postgres-password'), 'utf8').trim();
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-}
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[]) {
   const client = new pg.Client({ connectionString: url });
@@ -45,7 +37,7 @@ test('start stops every process on SIGINT, and the next start finds the earlier 
     } else {
       expect(commands).toContain('postgres');
     }
-    const url = await databaseOf(first, isolated.databaseUrl, isolated.dataDir);
+    const url = await databaseUrlOf(first, isolated);
     await query(url, "INSERT INTO herald.audit_log (actor, action, target) VALUES ('e2e', 'marker', $1)", [
       tag,
     ]);
@@ -55,7 +47,7 @@ test('start stops every process on SIGINT, and the next start finds the earlier 
 
     const second = new HeraldProcess(env);
     await second.waitForOutput(READY);
-    const again = await databaseOf(second, isolated.databaseUrl, isolated.dataDir);
+    const again = await databaseUrlOf(second, isolated);
     const rows = await query(again, 'SELECT 1 FROM herald.audit_log WHERE target = $1', [tag]);
     expect(rows).toHaveLength(1);
     expect(await second.stop('SIGTERM')).toBe(0);

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { type APIRequestContext, expect, type Page, request, test } from '@playwright/test';
 import type pg from 'pg';
 import { createApiKey } from '../lib/auth/api-keys';
 import { createUser } from '../lib/auth/users';
 import { createDb, createPool } from '../lib/db/client';
 import { HeraldProcess, taggedProcesses } from './support/herald-process';
-import { type Isolated, isolate } from './support/isolated';
+import { databaseUrlOf, type Isolated, isolate } from './support/isolated';
 
 /**
  * The live overview against a Herald of its own (HERALD_E2E_PORT + 2, beside the shared one), so
@@ -79,15 +77,6 @@ function fakePostmark(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function databaseOf(h: HeraldProcess): Promise<string> {
-  if (isolated.databaseUrl) return isolated.databaseUrl;
-  const [, port] = await h.waitForOutput(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/);
-  const password = fs
-    .readFileSync(path.join(isolated.dataDir, 'postgres', 'postgres-password'), 'utf8')
-    .trim();
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-}
-
 async function startHerald() {
   herald = new HeraldProcess(env);
   await herald.waitForOutput(READY);
@@ -136,7 +125,7 @@ test.beforeAll(async () => {
     HERALD_ROLLUP_INTERVAL_MS: '500',
   };
   await startHerald();
-  databaseUrl = await databaseOf(herald);
+  databaseUrl = await databaseUrlOf(herald, isolated);
   pool = createPool(databaseUrl, { max: 2, applicationName: 'herald-e2e' });
   const db = createDb(pool);
   await createUser(db, { email: EMAIL, password: PASSWORD, role: 'operator' }, 'e2e');
@@ -215,7 +204,7 @@ test('a restarted server: the page says it polls, then recovers by itself with c
   await expect(liveStatus(page)).toHaveText('Live updates paused — polling', { timeout: 10_000 });
   await startHerald();
   // The embedded PostgreSQL comes back on a new free port: follow it.
-  const restartedUrl = await databaseOf(herald);
+  const restartedUrl = await databaseUrlOf(herald, isolated);
   if (restartedUrl !== databaseUrl) {
     await pool.end();
     databaseUrl = restartedUrl;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publicUrlSetting } from './public-url';
 import { CONCURRENCY_MAX } from './subscriptions/limits';
 
 /**
@@ -50,11 +51,8 @@ const envSchema = z.object({
   HERALD_ALERT_INTERVAL_MS: positiveInt(5_000),
   /** Longest one alert request may take (ms): a destination that hangs delays only itself. */
   HERALD_ALERT_TIMEOUT_MS: positiveInt(5_000),
-  /**
-   * Where people reach the console: links in alerts. The same variable as the sign-in settings'
-   * (lib/auth/config.ts, which validates it for the web process), with the same default.
-   */
-  HERALD_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Where people reach the console: links in alerts (lib/public-url.ts; sign-in reads it too). */
+  HERALD_PUBLIC_URL: publicUrlSetting,
   /** Succeeded and discarded deliveries (and events nothing needs) are removed after this many days. */
   HERALD_RETENTION_DAYS: z.coerce.number().positive().default(14),
   /** Dead deliveries stay until replayed or discarded, at most this many days. */

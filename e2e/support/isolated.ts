@@ -11,6 +11,22 @@ export interface Isolated {
   cleanup(): Promise<void>;
 }
 
+/**
+ * The database a Herald started in `isolated` uses: the external one, or the embedded server it
+ * announces on start (its port from the output, its generated password from the data folder).
+ */
+export async function databaseUrlOf(
+  herald: { waitForOutput(pattern: RegExp): Promise<RegExpMatchArray> },
+  isolated: Pick<Isolated, 'databaseUrl' | 'dataDir'>,
+): Promise<string> {
+  if (isolated.databaseUrl) return isolated.databaseUrl;
+  const [, port] = await herald.waitForOutput(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/);
+  const password = fs
+    .readFileSync(path.join(isolated.dataDir, 'postgres', 'postgres-password'), 'utf8')
+    .trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}
+
 async function onServer(url: string, sql: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { type APIRequestContext, expect, type Page, request } from '@playwright/test';
 import type pg from 'pg';
 import { createApiKey } from '../../lib/auth/api-keys';
 import { createUser } from '../../lib/auth/users';
 import { createDb, createPool } from '../../lib/db/client';
 import { HeraldProcess, taggedProcesses } from './herald-process';
-import { type Isolated, isolate } from './isolated';
+import { databaseUrlOf, isolate } from './isolated';
 
 /**
  * A Herald of its own (own database, own port, the built-in Postmark sandbox) holding the same
@@ -27,15 +25,6 @@ export interface SeededHerald {
   /** Waits until nothing is pending or running: every delivery has its final state. */
   settled(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function databaseUrlOf(herald: HeraldProcess, isolated: Isolated): Promise<string> {
-  if (isolated.databaseUrl) return isolated.databaseUrl;
-  const [, port] = await herald.waitForOutput(/embedded PostgreSQL on 127\.0\.0\.1:(\d+)/);
-  const password = fs
-    .readFileSync(path.join(isolated.dataDir, 'postgres', 'postgres-password'), 'utf8')
-    .trim();
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
 
 const CUSTOMERS = ['ann', 'bob', 'chen', 'dara', 'emil', 'fay', 'gus', 'hana', 'ivo', 'jo'];

@@ -1,8 +1,9 @@
 import { type Config, config } from '../config';
+import { resolvePublicUrl } from '../public-url';
 
 /** The console's address for links in alerts: HERALD_PUBLIC_URL, as sign-in uses it. */
 export function publicUrl(cfg: Config = config()): string {
-  return (cfg.HERALD_PUBLIC_URL ?? `http://localhost:${cfg.PORT}`).replace(/\/+$/, '');
+  return resolvePublicUrl(cfg.HERALD_PUBLIC_URL, cfg.PORT);
 }
 
 /** A destination configured by the environment, kept in herald.alert_destinations as `env:<kind>`. */

@@ -4,6 +4,7 @@ import type { BlockList } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseTrustedProxies } from '../http/client-address';
+import { publicUrlSetting, resolvePublicUrl } from '../public-url';
 
 /**
  * Sign-in settings, validated once like lib/config.ts. They live here rather than in the shared
@@ -13,7 +14,7 @@ const authEnvSchema = z.object({
   /** Signs session cookies. At least 32 characters; every app instance must share it. */
   HERALD_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Where people reach the dashboard: the setup link and the Origin check use it. */
-  HERALD_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  HERALD_PUBLIC_URL: publicUrlSetting,
   /** A session ends this long after its last use (it is extended at most once an hour). */
   HERALD_SESSION_HOURS: z.coerce
     .number()
@@ -99,7 +100,7 @@ export function parseAuthSettings(env: Record<string, string | undefined>): Auth
     throw new Error(`Invalid configuration — ${problems.join('; ')}`);
   }
   const cfg = result.data;
-  const publicUrl = (cfg.HERALD_PUBLIC_URL ?? `http://localhost:${cfg.PORT}`).replace(/\/+$/, '');
+  const publicUrl = resolvePublicUrl(cfg.HERALD_PUBLIC_URL, cfg.PORT);
   return {
     secret: cfg.HERALD_AUTH_SECRET ?? persistedSecret(cfg.HERALD_DATA_DIR),
     publicUrl,
