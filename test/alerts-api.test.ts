@@ -289,3 +289,23 @@ describe('alerts', () => {
     }
   });
 });
+
+describe('refusals', () => {
+  it('a body that is not an object is refused at (root), as on every other route', async () => {
+    for (const [role, handler, method] of [
+      ['operator', acknowledgeRoute, 'POST'],
+      ['operator', silenceRoute, 'POST'],
+      ['operator', ruleRoute, 'PUT'],
+      ['admin', addRoute, 'POST'],
+    ] as const) {
+      for (const body of [[], 'x', 42]) {
+        const refused = await as(role, handler, '/x', { method, params: { id: '1' }, body });
+        expect(refused.status, `${operations.get(handler)?.[1]} ${JSON.stringify(body)}`).toBe(422);
+        expect(refused.body.error).toMatchObject({
+          code: 'invalid_request',
+          details: [{ path: '(root)', message: expect.stringMatching(/expected object/) }],
+        });
+      }
+    }
+  });
+});

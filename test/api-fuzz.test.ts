@@ -1,5 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import * as acknowledgeRoute from '../app/api/v1/alerts/[id]/acknowledge/route';
+import * as silenceRoute from '../app/api/v1/alerts/[id]/silence/route';
+import * as destinationRoute from '../app/api/v1/alerts/destinations/[id]/route';
+import * as destinationTestRoute from '../app/api/v1/alerts/destinations/[id]/test/route';
+import * as destinationsRoute from '../app/api/v1/alerts/destinations/route';
+import * as alertsRoute from '../app/api/v1/alerts/route';
+import * as alertRulesRoute from '../app/api/v1/alerts/rules/route';
 import * as deliveryDiscard from '../app/api/v1/deliveries/[id]/discard/route';
 import * as deliveryReplay from '../app/api/v1/deliveries/[id]/replay/route';
 import * as deliveryRetry from '../app/api/v1/deliveries/[id]/retry/route';
@@ -12,6 +19,7 @@ import * as pauseRoute from '../app/api/v1/subscriptions/[name]/pause/route';
 import * as resumeRoute from '../app/api/v1/subscriptions/[name]/resume/route';
 import * as tuningRoute from '../app/api/v1/subscriptions/[name]/tuning/route';
 import { countRows, makeKey, setupApiDatabase } from './api-helpers';
+import { ORIGIN, userWithSession } from './auth-helpers';
 import type { TestDatabase } from './helpers/db';
 
 /**
@@ -33,13 +41,25 @@ const routes: { name: string; handler: Handler; method: string; param?: string }
   { name: 'resume', handler: resumeRoute.POST as Handler, method: 'POST', param: 'name' },
   { name: 'tuning', handler: tuningRoute.GET as Handler, method: 'GET', param: 'name' },
   { name: 'tune', handler: tuningRoute.PATCH as Handler, method: 'PATCH', param: 'name' },
+  { name: 'alerts', handler: alertsRoute.GET as Handler, method: 'GET' },
+  { name: 'acknowledge', handler: acknowledgeRoute.POST as Handler, method: 'POST', param: 'id' },
+  { name: 'silence', handler: silenceRoute.POST as Handler, method: 'POST', param: 'id' },
+  { name: 'alert rule', handler: alertRulesRoute.PUT as Handler, method: 'PUT' },
+  { name: 'add destination', handler: destinationsRoute.POST as Handler, method: 'POST' },
+  { name: 'remove destination', handler: destinationRoute.DELETE as Handler, method: 'DELETE', param: 'id' },
+  { name: 'test destination', handler: destinationTestRoute.POST as Handler, method: 'POST', param: 'id' },
 ];
 
 let t: TestDatabase;
 let tokens: string[];
+/** An admin's session cookie: no API key may add or remove alert destinations. */
+let adminCookie: string;
 
 beforeAll(async () => {
   t = await setupApiDatabase();
+  // As setupAuthDatabase: a fixed auth secret, so signing in writes no secret file.
+  process.env.HERALD_AUTH_SECRET = 'test-secret-test-secret-test-secret-0123';
+  adminCookie = await userWithSession(t, 'admin');
   tokens = [
     await makeKey(t, 'fuzz-all', ['publish', 'read', 'operate']),
     await makeKey(t, 'fuzz-publish', ['publish'], ['order.*']),
@@ -51,6 +71,18 @@ beforeAll(async () => {
   );
   await t.query(
     `UPDATE herald.deliveries SET state = 'dead', finished_at = now(), last_error = 'x' WHERE id % 2 = 0`,
+  );
+  await t.query(`INSERT INTO herald.alert_destinations (name, kind, url, secret, from_env)
+                 VALUES ('pager', 'webhook', 'http://127.0.0.1:9/alerts', 'whsec_fuzz', false),
+                        ('env:slack', 'slack', 'https://hooks.slack.example/x', NULL, true)`);
+  const [rule] = await t.query<{ id: number }>(
+    `INSERT INTO herald.alert_rules (kind, subscription, window_seconds) VALUES ('stall', 'sms-sender', 600)
+     RETURNING id::int`,
+  );
+  await t.query(
+    `INSERT INTO herald.alerts (rule_id, kind, subscription, severity, summary, state)
+     VALUES ($1, 'stall', 'sms-sender', 'warning', 'x', 'resolved'), ($1, 'stall', 'sms-sender', 'warning', 'y', 'firing')`,
+    [rule!.id],
   );
 });
 afterAll(() => t?.drop());
@@ -134,6 +166,44 @@ const jsonBody = fc.oneof(
     },
     { requiredKeys: [] },
   ),
+  // The alert routes: a rule, a silence (or an acknowledgement: reason only), a destination.
+  fc.record(
+    {
+      kind: fc.oneof(fc.constantFrom('failure_rate', 'dead_growth', 'stall', 'circuit_open'), hostileString),
+      subscription: fc.oneof(fc.constantFrom('', 'sms-sender', 'nobody'), hostileString, fc.jsonValue()),
+      enabled: fc.oneof(fc.boolean(), fc.jsonValue()),
+      threshold: fc.oneof(fc.integer(), fc.double(), hostileString),
+      windowSeconds: fc.oneof(fc.integer(), fc.double(), hostileString),
+      minCount: fc.oneof(fc.integer(), fc.double(), fc.constant(null)),
+      repeatSeconds: fc.oneof(fc.integer(), fc.double(), hostileString),
+      reason: hostileString,
+    },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    {
+      minutes: fc.oneof(fc.integer({ min: -10, max: 20_000 }), fc.integer(), fc.double(), hostileString),
+      reason: fc.oneof(hostileString, fc.jsonValue()),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    {
+      kind: fc.oneof(fc.constantFrom('slack', 'webhook', 'email'), hostileString),
+      name: fc.oneof(fc.constantFrom('pager', 'env:x', ' '), hostileString),
+      url: fc.oneof(
+        fc.webUrl(),
+        fc.constantFrom('http://127.0.0.1:9/x', 'javascript:alert(1)', 'ftp://x.example/', 'http://'),
+        hostileString,
+      ),
+      secret: hostileString,
+      emails: fc.oneof(
+        fc.array(fc.oneof(fc.emailAddress(), hostileString), { maxLength: 60 }),
+        fc.jsonValue(),
+      ),
+    },
+    { requiredKeys: [] },
+  ),
 );
 
 const rawBody = fc.oneof(
@@ -163,6 +233,7 @@ const request = fc.record({
     { arbitrary: fc.integer({ min: 0, max: 2 }).map((i) => ({ kind: 'key' as const, i })), weight: 8 },
     hostileString.map((s) => ({ kind: 'raw' as const, s })),
     fc.constant({ kind: 'none' as const }),
+    { arbitrary: fc.constant({ kind: 'admin' as const }), weight: 2 },
   ),
   contentType: fc.oneof(
     { arbitrary: fc.constant('application/json'), weight: 6 },
@@ -195,7 +266,8 @@ const request = fc.record({
     ),
     { maxLength: 4 },
   ),
-  param: hostileString,
+  // Sometimes the id of a seeded row (delivery, alert, destination), so the body is read too.
+  param: fc.oneof({ arbitrary: hostileString, weight: 3 }, fc.integer({ min: 1, max: 3 }).map(String)),
   idempotencyHeader: fc.option(hostileString, { nil: undefined }),
 });
 
@@ -215,6 +287,10 @@ it('answers 5,000 hostile requests with 4xx (or success), never 5xx, and writes 
       if (r.auth.kind === 'raw') {
         const v = headerSafe(r.auth.s);
         if (v !== undefined) headers.set('authorization', v);
+      }
+      if (r.auth.kind === 'admin') {
+        headers.set('cookie', adminCookie);
+        headers.set('origin', ORIGIN);
       }
       if (r.contentType) headers.set('content-type', r.contentType);
       if (r.idempotencyHeader !== undefined) {

@@ -81,6 +81,13 @@ export async function countRows(t: TestDatabase): Promise<Record<string, number>
     (SELECT count(*)::int FROM herald.audit_log) AS audit,
     (SELECT count(*)::int FROM herald.api_keys) AS keys,
     (SELECT count(*)::int FROM herald.deliveries WHERE state = 'dead') AS dead,
-    (SELECT count(*)::int FROM herald.subscriptions WHERE paused) AS paused`);
+    (SELECT count(*)::int FROM herald.subscriptions WHERE paused) AS paused,
+    (SELECT count(*)::int FROM herald.subscriptions
+      WHERE concurrency_override IS NOT NULL OR rate_override IS NOT NULL) AS tuned,
+    (SELECT count(*)::int FROM herald.alert_rules) AS alert_rules,
+    (SELECT count(*)::int FROM herald.alerts
+      WHERE acknowledged_at IS NOT NULL OR silenced_until IS NOT NULL) AS alerts_handled,
+    (SELECT count(*)::int FROM herald.alert_destinations) AS alert_destinations,
+    (SELECT count(*)::int FROM herald.alert_messages) AS alert_messages`);
   return row!;
 }

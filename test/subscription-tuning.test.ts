@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Principal, type Role, rolePermissions } from '../lib/auth/principal';
+import { emailSubscriptions } from '../lib/email/subscriptions';
 import { setSubscriptionTuning } from '../lib/operations/tuning';
 import { createPublisher } from '../lib/publish';
 import { subscriptionsFor } from '../lib/subscriptions/define';
@@ -197,6 +198,36 @@ describe('the concurrency cap', () => {
       ]),
     ).rejects.toMatchObject({ code: '23514', constraint: 'subscriptions_tuning_valid' });
     await t.query(`UPDATE herald.subscriptions SET concurrency_override = NULL WHERE name = 'tuned'`);
+  });
+});
+
+describe('the concurrency declared in code', () => {
+  const batchOf = (size: number) => ({
+    size,
+    handler: async (items: unknown[]) => items.map(() => ({ result: null })),
+  });
+
+  it('is held to the same cap: subscribe() takes 10,000 and refuses 10,001 naming the subscription', () => {
+    const declared = (concurrency: number) =>
+      subscribe({ name: 'declared', channel: 'test.event', concurrency, handler: async () => {} });
+    expect(declared(1).concurrency).toBe(1);
+    expect(declared(CONCURRENCY_MAX).concurrency).toBe(10_000);
+    for (const concurrency of [CONCURRENCY_MAX + 1, 1e9, 0, 1.5, Number.NaN])
+      expect(() => declared(concurrency)).toThrow(
+        new Error('invalid concurrency for "declared": an integer from 1 to 10000'),
+      );
+    expect(() =>
+      subscribe({ name: 'declared', channel: 'test.event', concurrency: 10_001, batch: batchOf(500) }),
+    ).toThrow('invalid concurrency for "declared": an integer from 1 to 10000');
+  });
+
+  it("defaults within it: four batches' worth, at most 10,000; the email lane 2,000", () => {
+    const batched = (size: number) =>
+      subscribe({ name: 'declared', channel: 'test.event', batch: batchOf(size) }).concurrency;
+    expect(batched(500)).toBe(2_000);
+    expect(batched(2_500)).toBe(10_000);
+    expect(batched(10_000)).toBe(CONCURRENCY_MAX);
+    expect(emailSubscriptions().map((s) => s.concurrency)).toEqual([2_000, 2_000]);
   });
 });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
+import { formatPath } from '../channels/registry';
 import type { Db } from '../db/client';
 import { HeraldError } from '../errors';
 import { reasonOf, requireAllowed } from '../operations/policy';
@@ -23,7 +24,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   throw new HeraldError(
     'invalid_request',
     `The request is invalid: ${r.error.issues[0]?.message ?? 'check the fields'}.`,
-    r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
   );
 }
 

@@ -50,6 +50,10 @@ function findNul(value: unknown): (string | number)[] | undefined {
   return undefined;
 }
 
+/**
+ * A zod issue's path as every API detail gives it: dotted (`customer.email`), `(root)` for the
+ * whole value. The one rule for payloads, request bodies (lib/http/validate.ts) and alerts.
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(root)' : path.map(String).join('.');
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { SeenApiKey } from '../auth/api-keys';
 import { canPublishTo, type Principal } from '../auth/principal';
 import { channels } from '../channels';
-import type { ChannelSchemas } from '../channels/registry';
+import { type ChannelSchemas, formatPath } from '../channels/registry';
 import type { Db } from '../db/client';
 import { HeraldError, type IssueDetail } from '../errors';
 import { createPublisher, type PublishItem } from '../publish';
@@ -142,6 +142,6 @@ export function batchIssueDetails(error: z.ZodError): IssueDetail[] {
     const [first, index, ...rest] = i.path;
     if (first === 'events' && typeof index === 'number')
       return { index, path: rest.length ? rest.map(String).join('.') : '(item)', message: i.message };
-    return { path: i.path.length ? i.path.map(String).join('.') : '(root)', message: i.message };
+    return { path: formatPath(i.path), message: i.message };
   });
 }

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Principal } from '../auth/principal';
 import type { Db } from '../db/client';
 import { HeraldError } from '../errors';
-import { CONCURRENCY_MAX, RATE_MAX } from '../subscriptions/limits';
+import { CONCURRENCY_RANGE, isConcurrency, RATE_MAX } from '../subscriptions/limits';
 import { reasonOf, requireAllowed } from './policy';
 
 export interface TuningRequest {
@@ -74,12 +74,8 @@ export async function setSubscriptionTuning(
   const { concurrency, ratePerSecond } = request;
   if (concurrency === undefined && ratePerSecond === undefined)
     invalid('concurrency', 'give a concurrency, a rate, or both');
-  if (
-    concurrency !== undefined &&
-    concurrency !== null &&
-    !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= CONCURRENCY_MAX)
-  )
-    invalid('concurrency', `an integer from 1 to ${CONCURRENCY_MAX}`);
+  if (concurrency !== undefined && concurrency !== null && !isConcurrency(concurrency))
+    invalid('concurrency', CONCURRENCY_RANGE);
   if (
     ratePerSecond !== undefined &&
     ratePerSecond !== null &&

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ChannelSchemas } from '../channels/registry';
+import { CONCURRENCY_MAX, CONCURRENCY_RANGE, isConcurrency } from './limits';
 
 /**
  * The retry policy of a subscription. Delays grow as base · 2^(attempt−1), capped at max,
@@ -125,7 +126,7 @@ export interface BatchOptions<P> {
 }
 
 export const DEFAULT_BATCH_LINGER_MS = 10;
-/** A batch subscription's default concurrency is this many full batches. */
+/** A batch subscription's default concurrency is this many full batches (at most CONCURRENCY_MAX). */
 export const DEFAULT_BATCHES_AT_ONCE = 4;
 
 interface CommonOptions {
@@ -135,8 +136,9 @@ interface CommonOptions {
   /** A handler running longer fails with a timeout (and is retried). Default 30 s. */
   timeoutMs?: number;
   /**
-   * Deliveries of this subscription running at once in one worker process. Default 10; with a
-   * batch handler, four full batches (4 × `batch.size`).
+   * Deliveries of this subscription running at once in one worker process, an integer from 1 to
+   * CONCURRENCY_MAX (10,000, lib/subscriptions/limits.ts). Default 10; with a batch handler, four
+   * full batches (4 × `batch.size`), at most CONCURRENCY_MAX.
    */
   concurrency?: number;
   /**
@@ -196,12 +198,14 @@ export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
     if (!namePattern.test(options.name)) throw new Error(`invalid subscription name "${options.name}"`);
     if (!patternPattern.test(channelPattern)) throw new Error(`invalid channel pattern "${channelPattern}"`);
     const retry = { ...defaultRetryPolicy, ...options.retry };
-    if (
-      !Number.isInteger(options.concurrency ?? 10) ||
-      (options.concurrency ?? 10) < 1 ||
-      (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0))
-    )
-      throw new Error(`invalid concurrency or rate for "${options.name}"`);
+    // The bound an operator's override and HERALD_EMAIL_CONCURRENCY have too. The table's CHECK
+    // bounds only the override (the declared column need only be positive), so a larger number
+    // was synced as it stood, one an operator could not set back, and one past 2^31 − 1 failed
+    // the worker's start with PostgreSQL's 'value "…" is out of range for type integer'.
+    if (options.concurrency !== undefined && !isConcurrency(options.concurrency))
+      throw new Error(`invalid concurrency for "${options.name}": ${CONCURRENCY_RANGE}`);
+    if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0))
+      throw new Error(`invalid rate for "${options.name}"`);
     if (retry.maxAttempts < 1 || retry.baseDelayMs <= 0 || retry.maxDelayMs < retry.baseDelayMs)
       throw new Error(`invalid retry policy for "${options.name}"`);
     const batch = batchOptionsOf(options.name, options.batch as BatchOptions<unknown> | undefined);
@@ -212,7 +216,8 @@ export function subscriptionsFor<T extends ChannelSchemas>(_channels: T) {
       channelPattern,
       retry,
       timeoutMs: options.timeoutMs ?? 30_000,
-      concurrency: options.concurrency ?? (batch ? batch.size * DEFAULT_BATCHES_AT_ONCE : 10),
+      concurrency:
+        options.concurrency ?? (batch ? Math.min(batch.size * DEFAULT_BATCHES_AT_ONCE, CONCURRENCY_MAX) : 10),
       ratePerSecond: options.ratePerSecond,
       leaseMs: options.leaseMs,
       circuit: options.circuit === false ? { enabled: false } : options.circuit,
