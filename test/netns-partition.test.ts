@@ -12,7 +12,8 @@ import { startWorkerProcess, type WorkerProcess } from './helpers/worker-process
  * (test/helpers/netns.ts); worker C runs beside the database. They drain a backlog whose
  * handlers outlast the lease, so leases live on heartbeats. A's link is cut while A holds
  * leases, which leaves A's connections open and silent (no RST, nothing to notice). Then:
- * - B and C rescue A's deliveries once the lease runs out and finish them;
+ * - B and C rescue A's deliveries once the lease runs out and finish them, while A, hearing
+ *   nothing, stops its handlers by its own clock once their leases have certainly run out;
  * - the link is healed, A's connections come back, and A's late outcomes reach the database
  *   and are refused by the fence (state + lease owner + attempt);
  * - nothing is lost, and every delivery has exactly one success on record. Handlers run more
@@ -26,6 +27,7 @@ const { publishMany } = createPublisher(testChannels);
 const LEASE_MS = 3_000;
 const RESCUE_INTERVAL_MS = 2_000; // worker/worker.ts default: every worker rescues this often
 const HANDLER_MS = 4_000; // longer than the lease: only heartbeats keep it
+const HEARTBEAT_MS = LEASE_MS / 3; // worker/worker.ts: every third of the shortest lease
 const EVENTS = 45;
 const env = {
   HERALD_LEASE_MS: String(LEASE_MS),
@@ -89,6 +91,18 @@ function answersTo(w: WorkerProcess): Map<number, 'refused' | 'recorded'> {
       answers.set(Number(entry.deliveryId), 'recorded');
   }
   return answers;
+}
+
+/** When the worker let each delivery go for want of a renewal (worker/lease-deadline.ts), epoch ms. */
+function expiriesOf(w: WorkerProcess): Map<number, number> {
+  const at = new Map<number, number>();
+  for (const line of w.output().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { deliveryId?: number; msg?: string; time?: number };
+    if (entry.msg === 'lease expired without renewal: the database was unreachable')
+      at.set(Number(entry.deliveryId), Number(entry.time));
+  }
+  return at;
 }
 
 describe('workers on other hosts, one cut off by a network partition mid-lease', () => {
@@ -159,8 +173,18 @@ describe('workers on other hosts, one cut off by a network partition mid-lease',
         return r!.n === held.length;
       });
       const takenOverAfterMs = Date.now() - cutAt;
-      // A is still running, cut off: it has no way to learn that its leases are gone.
+      // A is still running, cut off: no answer tells it that its leases are gone, but its own
+      // clock does. Each lease ends at most LEASE_MS after the last heartbeat that reached the
+      // database, and A checks every heartbeat interval; its heartbeats meanwhile hang on silent
+      // connections, so the check must not wait for them.
       expect(a.child.exitCode).toBeNull();
+      const expiries = await waitFor('A to abort every handler whose lease ran out', async () => {
+        const got = expiriesOf(a);
+        return held.every((id) => got.has(id)) && got;
+      });
+      expect([...expiries.keys()].sort((x, y) => x - y)).toEqual(held);
+      const abortedAfterMs = Math.max(...held.map((id) => expiries.get(id)! - cutAt));
+      expect(abortedAfterMs).toBeLessThan(LEASE_MS + HEARTBEAT_MS + 4_000);
 
       hostA.heal();
       const healedAt = new Date();
@@ -184,8 +208,8 @@ describe('workers on other hosts, one cut off by a network partition mid-lease',
       });
       console.log(
         `netns partition: A held ${held.length} leases at the cut; rescued after ${rescuedAfterMs} ms, ` +
-          `finished by B/C after ${takenOverAfterMs} ms (lease ${LEASE_MS} ms); A's ${held.length} late outcomes refused ` +
-          `${Date.now() - healedAt.getTime()} ms after the heal`,
+          `finished by B/C after ${takenOverAfterMs} ms (lease ${LEASE_MS} ms); A aborted them by ${abortedAfterMs} ms; ` +
+          `A's ${held.length} late outcomes refused ${Date.now() - healedAt.getTime()} ms after the heal`,
       );
 
       // Nothing lost: the whole backlog succeeded.

@@ -33,10 +33,11 @@ interface Member {
  * Runs the deliveries of subscriptions with a batch handler (lib/subscriptions/define.ts
  * BatchOptions): up to `size` claimed deliveries per call, a partial batch lingering up to
  * `lingerMs` for more. Only the call is shared. Each delivery keeps its own lease (the heartbeat
- * renews it; a lost one aborts that delivery's signal alone), its own attempt and its own
- * outcome, recorded through the same fenced complete_many / fail_many as a handler's, so a late
- * outcome for a delivery someone else took over is refused like any other. The call's timeout
- * (the subscription's timeoutMs) or a thrown error fails every delivery in it.
+ * renews it; a lost one aborts that delivery's signal, and once all are lost the call's signal
+ * too: CallAbort), its own attempt and its own outcome, recorded through the same fenced
+ * complete_many / fail_many as a handler's, so a late outcome for a delivery someone else took
+ * over is refused like any other. The call's timeout (the subscription's timeoutMs) or a thrown
+ * error fails every delivery in it.
  */
 export class BatchRunner {
   /** Lanes with a partial batch waiting: the timer that sends it anyway, or `due` once it fired. */
@@ -103,24 +104,24 @@ export class BatchRunner {
     const startedAt = Date.now();
     const members: Member[] = [];
     const items: BatchItem<unknown>[] = [];
+    const callAbort = new CallAbort();
     for (const row of rows) {
       const entry = inflight.get(row.deliveryId);
-      const abort = new LazyAbort();
-      if (entry) entry.abort = abort;
+      let payload: unknown;
       try {
-        // A payload that breaks its channel's schema fails alone; the others still go.
-        items.push({
-          payload: payloadFor(this.deps.channels, row),
-          context: new DeliveryContext(row, abort),
-        });
-        members.push({ row, entry, abort });
+        payload = payloadFor(this.deps.channels, row);
       } catch (error) {
+        // A payload that breaks its channel's schema fails alone; the others still go.
         if (!entry?.abandoned) failures.push({ row, startedAt, failure: classifyFailure(error) });
+        continue;
       }
+      const abort = callAbort.member();
+      if (entry) entry.abort = abort;
+      items.push({ payload, context: new DeliveryContext(row, abort) });
+      members.push({ row, entry, abort });
     }
     if (members.length > 0) {
       const timeoutMs = lane.sub.timeoutMs;
-      const callAbort = new LazyAbort();
       let deadline: Deadline | undefined;
       try {
         const outcomes = await new Promise<unknown>((resolve, reject) => {
@@ -163,6 +164,39 @@ export class BatchRunner {
       }
     }
     this.deps.finished(lane, rows.length);
+  }
+}
+
+/**
+ * The signal of a batch call: aborted by its timeout (HandlerDeadline), or once every delivery in
+ * it has been aborted — their leases lost (taken by another worker, or run out with no renewal
+ * heard: lease-deadline.ts), or abandoned at shutdown — as then no outcome of the call can count.
+ * A delivery's own signal still aborts alone, as a handler's does.
+ */
+class CallAbort extends LazyAbort {
+  private size = 0;
+  private abortedMembers = 0;
+
+  /** The abort of one more delivery in the call. */
+  member(): LazyAbort {
+    this.size++;
+    return new MemberAbort(this);
+  }
+
+  memberAborted() {
+    if (++this.abortedMembers === this.size) this.abort();
+  }
+}
+
+class MemberAbort extends LazyAbort {
+  constructor(private readonly call: CallAbort) {
+    super();
+  }
+
+  override abort(reason?: unknown) {
+    if (this.isAborted) return;
+    super.abort(reason);
+    this.call.memberAborted();
   }
 }
 

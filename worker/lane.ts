@@ -43,6 +43,16 @@ export function newLane(sub: Subscription): Lane {
 export interface InFlight {
   row: ClaimedRow;
   abort?: LazyAbort;
+  /**
+   * performance.now() until which the lease is certainly still ours: set by the claim, moved on
+   * by each heartbeat that kept it (worker/lease-deadline.ts).
+   */
+  leaseUntil: number;
+  /**
+   * The lease is gone, taken by another worker or run out with no renewal heard: the handler was
+   * aborted, or will not start (worker/leases.ts).
+   */
+  lost?: boolean;
   /** Handed back at shutdown: whatever the handler does later is ignored. */
   abandoned?: boolean;
 }

@@ -8,6 +8,10 @@ export class LazyAbort {
   private reason: unknown;
   private aborted = false;
 
+  get isAborted(): boolean {
+    return this.aborted;
+  }
+
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();

@@ -13,6 +13,7 @@ import { DeliveryContext } from './handler-context';
 import { HandlerDeadline, payloadFor, toJson } from './handler-run';
 import { type InFlight, type Lane, newLane } from './lane';
 import { LazyAbort } from './lazy-abort';
+import { LeaseDeadlines } from './lease-deadline';
 import { Leases } from './leases';
 import type { WorkerOptions } from './options';
 import { Outcomes } from './outcomes';
@@ -43,6 +44,7 @@ export class Worker {
   private readonly retries: RetryWake;
   private readonly vacuum: DrainVacuum;
   private readonly leases: Leases;
+  private readonly leaseDeadlines: LeaseDeadlines;
   private readonly batches: BatchRunner;
   private readonly missedSlots: MissedSlots;
   private readonly databaseClock = new DatabaseClock();
@@ -85,11 +87,13 @@ export class Worker {
       finished: (lane, count) => this.finished(lane, count),
       recorded: (ids) => this.recorded(ids),
     });
+    this.leaseDeadlines = new LeaseDeadlines(this.lanes, this.defaultLeaseMs);
     this.leases = new Leases(
       pool,
       this.id,
       this.lanes,
       this.inflight,
+      this.leaseDeadlines,
       log,
       () => this.listenerReconnects,
       () => this.wake(),
@@ -116,7 +120,11 @@ export class Worker {
       this.wake();
       void this.floors.probe(this.pollIntervalMs);
     });
-    this.every(heartbeatMs, () => this.leases.heartbeat());
+    this.every(heartbeatMs, () => {
+      // First, and apart from the heartbeat: a heartbeat may hang on a silent connection.
+      this.leases.expireUnrenewed();
+      return this.leases.heartbeat();
+    });
     this.every(this.options.rescueIntervalMs ?? 2_000, () => this.leases.rescue());
     this.every(TUNING_POLL_MS, () => this.applyTuning());
     if (this.options.notify !== false) {
@@ -213,6 +221,7 @@ export class Worker {
       let rows: q.ClaimedRow[];
       const askedAt = Date.now();
       const names = this.lanes.map((l) => l.sub.name);
+      const sentAt = LeaseDeadlines.now(); // the leases it gives start later: lease-deadline.ts
       try {
         rows = await q.claim(this.options.pool, this.id, names, limits, this.floors.for(names));
       } catch (error) {
@@ -242,7 +251,10 @@ export class Worker {
           lastSlot = Math.max(lastSlot, row.sendAt);
         }
         received.set(lane, (received.get(lane) ?? 0) + 1);
-        this.inflight.set(row.deliveryId, { row });
+        this.inflight.set(row.deliveryId, {
+          row,
+          leaseUntil: this.leaseDeadlines.until(row.subscription, sentAt),
+        });
         lane.queue.push(row);
         this.startHandlers(lane);
       }
@@ -284,11 +296,16 @@ export class Worker {
     }
   }
 
-  /** A rate-limited delivery: run at its send slot, or hand it back if that has passed. */
+  /**
+   * A rate-limited delivery: run at its send slot, or hand it back if that has passed. One whose
+   * lease was lost while it waited (leases.ts) does not run, and is no longer ours to hand back.
+   */
   private async runAtSendSlot(lane: Lane, row: q.ClaimedRow) {
-    if (await waitForSendSlot(row.sendAt!, row.sendBy!)) return this.runHandler(lane, row);
+    const onTime = await waitForSendSlot(row.sendAt!, row.sendBy!);
+    const entry = this.inflight.get(row.deliveryId);
+    if (onTime && !entry?.lost) return this.runHandler(lane, row);
     lane.running--;
-    if (this.inflight.delete(row.deliveryId)) this.missedSlots.giveBack(row);
+    if (this.inflight.delete(row.deliveryId) && !entry?.lost) this.missedSlots.giveBack(row);
     lane.exhausted = false;
     this.startHandlers(lane);
     this.wake();

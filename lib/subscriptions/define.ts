@@ -87,7 +87,10 @@ export interface HandlerContext {
   /** True when a person asked for this attempt (replay, retry now). */
   manual: boolean;
   publishedAt: Date;
-  /** Aborted when the handler times out or the worker loses the lease. */
+  /**
+   * Aborted when the handler times out or the worker loses the lease: another worker took it, or
+   * the lease ran out while the database was unreachable and no heartbeat could renew it.
+   */
   signal: AbortSignal;
 }
 
@@ -121,7 +124,11 @@ export interface BatchOptions<P> {
   size: number;
   /** How long a partial batch waits to fill before it goes anyway, in ms. Default 10. */
   lingerMs?: number;
-  /** Returns exactly one outcome per item, in order; a missing one fails its delivery. */
+  /**
+   * Returns exactly one outcome per item, in order; a missing one fails its delivery. `signal`
+   * aborts when the call times out, or once every item's lease is lost (each item's own
+   * `context.signal` aborts as soon as its lease is).
+   */
   handler: (items: BatchItem<P>[], signal: AbortSignal) => Promise<BatchOutcome[]>;
 }
 

@@ -70,8 +70,15 @@ is silence, not an error: packets vanish both ways, neighbours are pinned so no 
 tells A anything, and A's TCP connections stay open. Then the test checks:
 
 - **takeover within the lease**: once A's leases run out (at most the lease after its last
-  heartbeat), B's or C's rescue returns them, and B and C finish them. A itself never notices:
-  its handlers run to the end.
+  heartbeat), B's or C's rescue returns them, and B and C finish them.
+- **the cut-off worker stops by its own clock**: no answer reaches A (its heartbeats hang on the
+  silent connections), but each delivery knows until when its lease is certainly A's — the
+  moment just before the claim or the last heartbeat that kept it was sent, plus the lease, on
+  A's monotonic clock (worker/lease-deadline.ts). Past it, A's next heartbeat tick (every third
+  of the lease) aborts the handler's signal (a delivery not started yet is dropped) and logs
+  \`lease expired without renewal\`; the test waits for that line for every delivery A held,
+  within the lease + a heartbeat interval (+ 4 s slack) of the cut. The test's handlers ignore
+  their signal, so they still run to the end and their outcomes meet the fence below.
 - **late outcomes refused**: the link is healed and A's connections carry on; its completions,
   sent during the cut, reach PostgreSQL and are refused by the fence (state, lease owner,
   attempt) — A logs \`completion refused\` for every delivery it held — and its next heartbeat
@@ -86,6 +93,16 @@ tells A anything, and A's TCP connections stay open. Then the test checks:
 In runs on 2026-12-03 (2 cores, both database kinds, alongside other tests), A held 10 leases at
 the cut; they were rescued 2.7–3.9 s after it and finished by B and C 3.9–4.5 s after it (lease
 3 s, rescue every 2 s); A's 10 late outcomes were refused 0.2–1.1 s after the heal, when TCP next retransmitted.
+In a later run that day with the lease deadline (embedded PostgreSQL), A had aborted all 10
+handlers by 3.76 s after the cut; the rescue returned them at 3.83 s.
+
+\`test/lease-deadline.test.ts\` checks the same rule in one process, with a TCP forwarder of its
+own between worker A and the database that it closes (every socket destroyed, new connections
+refused). With a 1.5 s lease, A's handlers' signals, its batch items' and its batch call's
+(aborted once every delivery in the call is let go) abort within the lease + a heartbeat
+interval (+ 1.5 s slack) of the cut, each delivery logged once; B rescues and finishes them,
+and after the heal A's late failures are refused. Its control case: a worker whose heartbeats
+get through keeps a handler running three leases long, its signal never aborted.
 `;
 }
 

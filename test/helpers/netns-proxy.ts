@@ -9,12 +9,21 @@ import net from 'node:net';
  * (netns.ts), so the forwarder's sockets to the host see the same silence a server would.
  */
 export interface LinkProxy {
+  port: number;
   /** `databaseUrl` with its host and port replaced by this forwarder's. */
   urlFor(databaseUrl: string): string;
   close(): Promise<void>;
 }
 
-export async function startLinkProxy(listenAddress: string, databaseUrl: string): Promise<LinkProxy> {
+/**
+ * `port` 0 listens on any free port; a given one lets a test open the link again where it closed
+ * it (test/lease-deadline.test.ts cuts a worker off with close(), then heals).
+ */
+export async function startLinkProxy(
+  listenAddress: string,
+  databaseUrl: string,
+  port = 0,
+): Promise<LinkProxy> {
   const target = new URL(databaseUrl);
   const targetPort = Number(target.port || 5432);
   const targetHost = target.hostname === 'localhost' ? '127.0.0.1' : target.hostname;
@@ -37,14 +46,15 @@ export async function startLinkProxy(listenAddress: string, databaseUrl: string)
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, listenAddress, resolve);
+    server.listen(port, listenAddress, resolve);
   });
-  const port = (server.address() as net.AddressInfo).port;
+  const listening = (server.address() as net.AddressInfo).port;
   return {
+    port: listening,
     urlFor(databaseUrl) {
       const u = new URL(databaseUrl);
       u.hostname = listenAddress;
-      u.port = String(port);
+      u.port = String(listening);
       return u.toString();
     },
     async close() {
