@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ValidationSeverity, type ValidatorSettings, validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -196,6 +197,35 @@ function unitSettings(file: string): Map<string, string[]> {
 // ---- the tests -------------------------------------------------------------------------------
 
 describe('deploy/Dockerfile', () => {
+  // dockerfile-utils, the linter behind the Dockerfile language server: syntax, instruction
+  // arguments, flags and stage references, with each of its optional rules made an error.
+  const strict: ValidatorSettings = {
+    deprecatedMaintainer: ValidationSeverity.ERROR,
+    directiveCasing: ValidationSeverity.ERROR,
+    emptyContinuationLine: ValidationSeverity.ERROR,
+    instructionCasing: ValidationSeverity.ERROR,
+    instructionCmdMultiple: ValidationSeverity.ERROR,
+    instructionEntrypointMultiple: ValidationSeverity.ERROR,
+    instructionHealthcheckMultiple: ValidationSeverity.ERROR,
+    instructionJSONInSingleQuotes: ValidationSeverity.ERROR,
+    instructionWorkdirRelative: ValidationSeverity.ERROR,
+  };
+  const problems = (content: string) =>
+    validate(content, strict).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+
+  it('passes the dockerfile-utils linter with every rule an error', () => {
+    expect(problems(read('deploy/Dockerfile'))).toEqual([]);
+    // The linter is live: the mistakes it exists for are reported.
+    const broken = 'from node:20 AS build\nWORKDIR app\nCOPY --from=nowhere\nCMD ["a"]\nCMD [\'b\']\n';
+    expect(problems(broken)).toEqual(
+      expect.arrayContaining([
+        'line 1: Instructions should be written in uppercase letters',
+        'line 2: WORKDIR paths should be absolute',
+        'line 3: COPY requires at least two arguments',
+      ]),
+    );
+  });
+
   it('is multi-stage on node:20-bookworm-slim: npm ci, next build, a separate runtime', () => {
     expect(dockerfile.length).toBeGreaterThanOrEqual(3);
     for (const stage of dockerfile) expect(stage.base).toBe('node:20-bookworm-slim');
