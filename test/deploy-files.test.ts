@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DockerfileParser, From, ModifiableInstruction } from 'dockerfile-ast';
 import { ValidationSeverity, type ValidatorSettings, validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 
@@ -34,31 +35,26 @@ interface Stage {
   instructions: Instruction[];
 }
 
+/** The Dockerfile's stages and their instructions, by dockerfile-ast (the linter's own parser). */
 function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
-  let pending = '';
-  let startLine = 0;
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    if (!pending && (line === '' || line.startsWith('#'))) return;
-    if (pending && line.startsWith('#')) return; // comments inside a continued instruction
-    if (!pending) startLine = index + 1;
-    pending += `${pending ? ' ' : ''}${line.replace(/\\$/, '').trim()}`;
-    if (line.endsWith('\\')) return;
-    const [op = '', ...rest] = pending.split(/\s+/);
-    const instruction = { op: op.toUpperCase(), args: rest.join(' '), line: startLine };
-    pending = '';
-    if (instruction.op === 'FROM') {
-      const [base = '', as, name] = rest;
+  for (const instruction of DockerfileParser.parse(text).getInstructions()) {
+    if (instruction instanceof From) {
       stages.push({
-        base,
-        name: as?.toUpperCase() === 'AS' && name ? name : String(stages.length),
+        base: instruction.getImage() ?? '',
+        name: instruction.getBuildStage() ?? String(stages.length),
         instructions: [],
       });
-      return;
+      continue;
     }
-    stages.at(-1)?.instructions.push(instruction);
-  });
+    // Flags (COPY --from=…) stay in front of the arguments, as written.
+    const flags = instruction instanceof ModifiableInstruction ? instruction.getFlags().map(String) : [];
+    stages.at(-1)?.instructions.push({
+      op: instruction.getKeyword(),
+      args: [...flags, instruction.getArgumentsContent() ?? ''].join(' ').trim(),
+      line: instruction.getRange().start.line + 1,
+    });
+  }
   return stages;
 }
 
