@@ -11,7 +11,7 @@ export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => P
  * wrote. Two header operations per request: the publish path does not notice.
  */
 export function createWebServer(handle: Handler, trustedProxies: BlockList | undefined): http.Server {
-  return http.createServer(async (req, res) => {
+  const server = http.createServer(async (req, res) => {
     try {
       setClientAddressHeader(req, trustedProxies);
       await handle(req, res);
@@ -22,7 +22,17 @@ export function createWebServer(handle: Handler, trustedProxies: BlockList | und
       res.end('Internal Server Error');
     }
   });
+  // Idle keep-alive connections stay open longer than the proxies and clients in front keep
+  // theirs (a load balancer's idle timeout is commonly 60 s): with Node's 5 s, a request sent on
+  // a connection at the moment the server closes it fails with ECONNRESET (or a proxy's 502), and
+  // a POST cannot safely be sent again. Shutdown is not slowed: closeGracefully closes idle
+  // connections at once. Headers must be allowed at least as long (Node's rule).
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  return server;
 }
+
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /**
  * Stops accepting connections and resolves when the requests under way have finished, like
