@@ -1,8 +1,8 @@
 /**
  * What `npm run bench` writes into docs/BENCHMARKS.md: the section between the "latest run"
  * markers is replaced by this run's table (each Herald figure beside the peer or baseline
- * measured in the same run), and one row is added to the history table. Everything else in
- * the file (method, machine, earlier runs) is written by hand and left as it is.
+ * measured in the same run). Everything else in the file (method, machine) is written by hand
+ * and left as it is. Earlier runs are in git (`git log -p -- docs/BENCHMARKS.md`), not the doc.
  *
  * The benchmarks' JSON reports are read defensively: a field a benchmark no longer prints shows
  * as "—" instead of failing a 30-minute run at its last step.
@@ -13,8 +13,6 @@ import { fmt } from './common';
 export const LATEST_BEGIN =
   '<!-- latest-run:begin (npm run bench replaces everything up to latest-run:end) -->';
 export const LATEST_END = '<!-- latest-run:end -->';
-/** The history table ends just above this line; each run adds its row there. */
-export const HISTORY_NEXT = '<!-- history:next-row (npm run bench adds its row above this line) -->';
 
 export type StepId = 'engine' | 'backlog' | 'publish' | 'api' | 'dashboard' | 'lookup' | 'replica';
 
@@ -218,45 +216,20 @@ export function latestSection(run: RunInfo, steps: StepReport[]): string {
   return parts.join('\n');
 }
 
-/** One line of the history table: the headline figures of this run. */
-export function historyRow(run: RunInfo, steps: StepReport[]): string {
-  const of = (id: StepId) => steps.find((x) => x.id === id)?.summary;
-  const e = engine(of('engine'));
-  const b = engine(of('backlog'));
-  const p = obj(of('publish'));
-  const a = obj(of('api'));
-  const d = obj(of('dashboard'));
-  const l = obj(of('lookup'));
-  const cells = [
-    run.when,
-    run.commit,
-    `${fmt(num(e.herald?.throughput))} vs ${fmt(num(e.best?.throughput))} (${times(num(e.ratios.throughputVsBestGraphile))})`,
-    `${fmt(e.p50(e.herald), 2)} vs ${fmt(e.p50(e.defaults), 2)} (${times(num(e.ratios.latencyP50VsGraphileDefaults))})`,
-    times(num(b.ratios.throughputVsBestGraphile)),
-    pct(num(obj(p.ratios).heraldVsPlain)),
-    `${pct(num(a.publishVsBaseline))}, p99 ${fmt(num(a.publishP99Ms))}`,
-    fmt(num(a.batchEventsPerSecond)),
-    fmt(num(d.overviewWorstP95Ms), 1),
-    `${fmt(num(l.lookupEmailP95Ms), 1)} / ${fmt(num(l.lookupOrderP95Ms), 1)}`,
-    `full run${steps.every((x) => x.ok) ? '' : ' (some steps failed)'}`,
-  ];
-  return `| ${cells.join(' | ')} |`;
-}
-
 /** Refuses early, before half an hour of benchmarks, when the doc lacks the markers. */
 export function checkDoc(file: string): void {
   const doc = fs.readFileSync(file, 'utf8');
-  for (const marker of [LATEST_BEGIN, LATEST_END, HISTORY_NEXT])
+  for (const marker of [LATEST_BEGIN, LATEST_END])
     if (!doc.includes(marker)) throw new Error(`${file} lacks the line ${marker}; restore it before running`);
 }
 
-/** Replaces the latest-run section and adds the history row, leaving the rest of the doc alone. */
-export function updateDoc(file: string, latest: string, row: string): void {
+/** Replaces the latest-run section, leaving the rest of the doc alone. */
+export function updateDoc(file: string, latest: string): void {
   checkDoc(file);
   const doc = fs.readFileSync(file, 'utf8');
   const begin = doc.indexOf(LATEST_BEGIN) + LATEST_BEGIN.length;
-  const replaced = `${doc.slice(0, begin)}\n\n${latest.trim()}\n\n${doc.slice(doc.indexOf(LATEST_END))}`;
-  // The row goes after the table's last row, which ends just before the blank line and marker.
-  const at = replaced.indexOf(`\n\n${HISTORY_NEXT}`) + 1;
-  fs.writeFileSync(file, `${replaced.slice(0, at)}${row}\n${replaced.slice(at)}`);
+  fs.writeFileSync(
+    file,
+    `${doc.slice(0, begin)}\n\n${latest.trim()}\n\n${doc.slice(doc.indexOf(LATEST_END))}`,
+  );
 }

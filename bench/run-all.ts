@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark, one after the other on the same PostgreSQL (DATABASE_URL,
  * else each opens the embedded one). Each benchmark prints a table and, as its last line, one
  * JSON object. In docs/BENCHMARKS.md the runner then replaces the "latest full run" section
- * with this run's figures, each beside the peer or baseline measured in the same run, and adds
- * one row to the history table (bench/report.ts); the rest of the doc is written by hand.
+ * with this run's figures, each beside the peer or baseline measured in the same run
+ * (bench/report.ts); the rest of the doc is written by hand.
  * Budget: under 30 minutes here, most of it seeding ten million events once (the dashboard
  * benchmark keeps that database for the next run).
  *
@@ -14,7 +14,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './common';
-import { checkDoc, historyRow, latestSection, type StepId, type StepReport, updateDoc } from './report';
+import { checkDoc, latestSection, type StepId, type StepReport, updateDoc } from './report';
 
 const quick = process.argv.includes('--quick');
 const scale = quick ? 200_000 : 10_000_000;
@@ -188,11 +188,10 @@ async function main() {
   };
   const stepReports = reports(outcomes);
   const latest = latestSection(info, stepReports);
-  const row = historyRow(info, stepReports);
   if (quick) {
-    process.stdout.write(`\n${latest}\n${row}\n`);
+    process.stdout.write(`\n${latest}\n`);
   } else {
-    updateDoc(file, latest, row);
+    updateDoc(file, latest);
     process.stderr.write(`\n[bench] wrote ${path.relative(repoRoot, file)}\n`);
   }
   process.exit(outcomes.every((o) => o.ok) ? 0 : 1);
